@@ -1,0 +1,122 @@
+"""``score_call``: one recording in, a :class:`~qa_pipeline.types.CallReport` out.
+
+The batch, the CLI and the review page all call this one function.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .audio import AudioOptions, Recording, load_audio
+from .errors import ConfigError
+from .metrics import MetricsOptions, measure
+from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
+from .types import AudioInfo, CallReport, Interval
+from .vocabulary import load_vocabulary
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Everything ``score_call`` needs besides the file.
+
+    Attributes
+    ----------
+    agent_channel : which stereo channel carries the agent (``left`` = first).
+    rules_dir : rules folder (vocabulary for recognition; checks in a later version).
+    audio, asr, metrics : options of each stage.
+    """
+
+    agent_channel: Literal["left", "right"] = "left"
+    rules_dir: str | None = None
+    audio: AudioOptions = field(default_factory=AudioOptions)
+    asr: TranscribeOptions = field(default_factory=TranscribeOptions)
+    metrics: MetricsOptions = field(default_factory=MetricsOptions)
+
+
+def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
+    """Map channels to speakers: stereo → agent/customer, mono (or dual mono) → unknown."""
+    if agent_channel not in ("left", "right"):
+        raise ConfigError(f"agent channel '{agent_channel}' is not valid; use 'left' or 'right'")
+    if rec.n_channels == 2 and not rec.dual_mono:
+        a = 0 if agent_channel == "left" else 1
+        return {"agent": rec.channels[a], "customer": rec.channels[1 - a]}
+    if rec.n_channels == 2:
+        return {"unknown": (rec.channels[0] + rec.channels[1]) / 2}
+    return {"unknown": rec.channels[0]}
+
+
+def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None) -> CallReport:
+    """Transcribe and measure one call.
+
+    Parameters
+    ----------
+    path : a recording (WAV/μ-law/A-law/FLAC/MP3/OGG/M4A…), mono or stereo.
+    options : see :class:`PipelineOptions`.
+    call_id : defaults to the file name without extension.
+
+    Returns
+    -------
+    CallReport
+
+    Raises
+    ------
+    AudioError
+        The file cannot be used as a recording.
+    ModelError
+        The speech model is missing or cannot be loaded.
+
+    Example
+    -------
+    >>> report = score_call("sample_audio/call01_clean_ulaw.wav")  # doctest: +SKIP
+    >>> report.metrics.speech_rate_cpm["agent"]  # doctest: +SKIP
+    251.3
+    """
+    options = options or PipelineOptions()
+    t0 = time.perf_counter()
+    rec = load_audio(path, options.audio)
+    tracks = speaker_tracks(rec, options.agent_channel)
+    t1 = time.perf_counter()
+
+    asr = options.asr
+    if not asr.vocabulary:
+        asr = replace(asr, vocabulary=load_vocabulary(options.rules_dir))
+    speech = {spk: detect_speech(track, asr) for spk, track in tracks.items()}
+    t2 = time.perf_counter()
+    channels = transcribe_tracks(tracks, asr, speech)
+    t3 = time.perf_counter()
+    utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
+    metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics)
+    t4 = time.perf_counter()
+
+    stereo = "agent" in tracks
+    info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
+                     duration_s=rec.duration_s, sha256=rec.sha256,
+                     agent_channel=options.agent_channel if stereo else None)
+    diagnostics = {
+        "speakers": "stereo channels" if stereo else ("dual mono (both channels identical)" if rec.dual_mono
+                                                      else "mono: one track, speaker unknown"),
+        "vad_spans": {s: len(r.speech) for s, r in channels.items()},
+        "retried_spans": {s: r.retried for s, r in channels.items()},
+        "untranscribed_spans": [{"speaker": s, "start": round(i.start, 3), "end": round(i.end, 3)}
+                                for s, r in channels.items() for i in r.untranscribed],
+        "dropped_hallucinations": [{"speaker": s, "text": t} for s, r in channels.items() for t in r.dropped],
+    }
+    timings = {"decode_s": t1 - t0, "vad_s": t2 - t1, "asr_s": t3 - t2, "metrics_s": t4 - t3,
+               "total_s": time.perf_counter() - t0}
+    return CallReport(
+        call_id=call_id or Path(path).stem, file=str(path), duration_s=rec.duration_s, audio=info,
+        transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
+        timings_s=timings)
+
+
+def speech_spans(report: CallReport) -> dict[str, list[Interval]]:
+    """Speech spans per speaker as seen in a report's transcript."""
+    out: dict[str, list[Interval]] = {}
+    for u in report.transcript:
+        out.setdefault(u.speaker, []).append(u.span)
+    return out

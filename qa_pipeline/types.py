@@ -1,0 +1,189 @@
+"""Result types: frozen dataclasses, serialized to the public JSON contract.
+
+The JSON contract is ``qa_pipeline/schema/call_report.schema.json``; bump
+:data:`SCHEMA_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0"
+
+Speaker = Literal["agent", "customer", "unknown"]
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """A time span in seconds from the start of the file."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognized word (for Chinese usually one or two characters)."""
+
+    start: float
+    end: float
+    text: str
+    prob: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """What one speaker said in one stretch of speech.
+
+    ``start``/``end`` come from voice activity detection (precise), ``words`` from
+    Whisper's alignment. ``text`` is normalized (Simplified, half-width, numbers as
+    digits); ``raw_text`` is Whisper's text after Simplified conversion only.
+    """
+
+    speaker: Speaker
+    start: float
+    end: float
+    text: str
+    raw_text: str
+    words: tuple[Word, ...] = ()
+    rate_cpm: float | None = None
+
+    @property
+    def span(self) -> Interval:
+        return Interval(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """Facts about the recording as stored."""
+
+    sample_rate: int
+    channels: int
+    format: str
+    codec: str
+    duration_s: float
+    sha256: str
+    agent_channel: Literal["left", "right"] | None
+
+
+@dataclass(frozen=True)
+class OvertalkSpan:
+    """Both parties speaking at once. ``interrupter`` started while the other was speaking."""
+
+    start: float
+    end: float
+    interrupter: Speaker
+    kind: Literal["interruption", "backchannel"]
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class SilenceStats:
+    """Spans where neither party speaks (between the first and the last speech)."""
+
+    max_s: float
+    total_s: float
+    spans: tuple[Interval, ...]
+    holds: tuple[Interval, ...]
+    leading_s: float
+    trailing_s: float
+
+
+@dataclass(frozen=True)
+class OvertalkStats:
+    """Overtalk between agent and customer; ``available`` is False for mono recordings."""
+
+    available: bool
+    reason: str | None = None
+    total_s: float | None = None
+    count: int | None = None
+    agent_interruptions: int | None = None
+    customer_interruptions: int | None = None
+    backchannels: int | None = None
+    spans: tuple[OvertalkSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """How the call sounded. Per-speaker dicts are keyed by speaker."""
+
+    speech_rate_cpm: dict[str, float | None]
+    speech_rate_last_30s_cpm: dict[str, float | None]
+    talk_time_s: dict[str, float]
+    talk_share: dict[str, float | None]
+    loudness_dbfs: dict[str, float | None]
+    silence: SilenceStats
+    overtalk: OvertalkStats
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Evidence for a check result: where, who, what was said, and why it matters."""
+
+    check: str
+    span: Interval | None
+    speaker: Speaker | None
+    quote: str
+    why: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One checklist item's outcome (filled in by the rules engine)."""
+
+    id: str
+    status: Literal["pass", "fail", "n/a", "manual"]
+    points: float | None
+    points_possible: float | None
+    severity: str
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """Everything known about one call. :meth:`to_dict` gives the public JSON."""
+
+    call_id: str
+    file: str
+    duration_s: float
+    audio: AudioInfo
+    transcript: tuple[Utterance, ...]
+    metrics: Metrics
+    model: dict[str, Any]
+    diagnostics: dict[str, Any]
+    timings_s: dict[str, float]
+    checks: tuple[CheckResult, ...] = ()
+    score: float | None = None
+    flagged: bool | None = None
+    flag_reasons: tuple[str, ...] = ()
+    schema_version: str = field(default=SCHEMA_VERSION)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (floats rounded to milliseconds)."""
+        out = _plain(self)
+        order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
+                 "metrics", "checks", "score", "flagged", "flag_reasons", "model",
+                 "diagnostics", "timings_s"]
+        return {k: out[k] for k in order}
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else round(obj, 3)
+    return obj
