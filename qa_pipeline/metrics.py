@@ -105,9 +105,13 @@ def overtalk(agent: Sequence[Interval], customer: Sequence[Interval], utterances
         c = _containing(customer, ov)
         who, span = ("agent", a) if a.start > c.start else ("customer", c)
         quote = text_at.get((who, round(span.start, 3)), "")
+        other = c if who == "agent" else a
         short = span.duration < options.backchannel_max_s
         said = strip_punct(quote)
-        backchannel = short and (said in BACKCHANNELS or len(said) <= 1)
+        # A short sound made while the other party talks on is a backchannel; so is a
+        # short 嗯/对/好/是的 whatever the timing. (Short blips are often misrecognized.)
+        contained = span.start >= other.start and span.end <= other.end
+        backchannel = short and (contained or said in BACKCHANNELS or len(said) <= 1)
         out.append(OvertalkSpan(ov.start, ov.end, who, "backchannel" if backchannel else "interruption", quote))
     real = [o for o in out if o.kind == "interruption"]
     return OvertalkStats(

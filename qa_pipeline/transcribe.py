@@ -53,7 +53,9 @@ class TranscribeOptions:
     vocabulary : phrases that bias recognition (company names, 工号, 保单号…).
     vocabulary_as : ``hotwords`` (Whisper's hotword prefix), ``prompt`` (appended to
         the initial prompt) or ``off``.
-    retry_missing : transcribe again, alone, every speech span that got no text.
+    retry_missing : transcribe again every speech span that got no text.
+    blip_max_s, blip_min_prob : text of speech shorter than ``blip_max_s`` is kept only if
+        its mean word probability reaches ``blip_min_prob`` (Whisper invents text for blips).
     """
 
     model: str | None = None
@@ -72,6 +74,9 @@ class TranscribeOptions:
     vocabulary: tuple[str, ...] = ()
     retry_missing: bool = True
     vocabulary_as: str = "hotwords"
+    without_timestamps: bool = True
+    blip_max_s: float = 0.8
+    blip_min_prob: float = 0.6
 
 
 @dataclass
@@ -168,9 +173,13 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
     words: list[list[list[Word]]] = [[[] for _ in s] for s in spans]
     wanted = [(c, i) for c, s in enumerate(spans) for i in range(len(s))]
     dropped = _run(model, tracks, speakers, spans, wanted, words, options, pack=True)
-    missing = [(c, i) for c, i in wanted if not words[c][i] and spans[c][i].duration >= 0.3]
-    if missing and options.retry_missing:
-        dropped += _run(model, tracks, speakers, spans, missing, words, options, pack=False)
+    # Whisper sometimes stops early in a packed clip and the pieces after that get no
+    # text. Pack the missed pieces again (cheap: usually one clip), then alone.
+    for pack in (True, False) if options.retry_missing else ():
+        missing = [(c, i) for c, i in wanted if not words[c][i] and spans[c][i].duration >= 0.3]
+        if not missing:
+            break
+        dropped += _run(model, tracks, speakers, spans, missing, words, options, pack=pack)
         for c, i in missing:
             results[speakers[c]].retried += 1
 
@@ -179,6 +188,10 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
         res.dropped = [t for cc, t in dropped if cc == c]
         for i, span in enumerate(spans[c]):
             ws = words[c][i]
+            if ws and span.duration < options.blip_max_s and np.mean([w.prob for w in ws]) < options.blip_min_prob:
+                # Whisper invents sentences for a breath or a short 嗯; keep the speech, drop the text.
+                res.dropped.append(_join(w.text for w in ws))
+                ws = []
             if not ws:
                 if span.duration >= 0.3:
                     res.untranscribed.append(span)
@@ -194,7 +207,9 @@ def _run(model, tracks, speakers, spans, wanted, words, options, *, pack: bool) 
     """One batched Whisper pass over the wanted (channel, span) pieces; fills ``words``."""
     from faster_whisper import BatchedInferencePipeline
 
-    gap = np.zeros(int(options.glue_gap_s * RATE), np.float32)
+    # Whisper reads digital silence (zeros, like its own padding) as the end of the
+    # audio and stops; a faint noise floor between pieces keeps it going.
+    gap = np.random.default_rng(0).normal(0, 10 ** (-60 / 20), int(options.glue_gap_s * RATE)).astype(np.float32)
     buf, pieces, clips = [], [], []
     vpos = 0  # samples in the virtual buffer
     clip_start, clip_channel = 0, None

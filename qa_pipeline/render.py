@@ -1,0 +1,80 @@
+"""The terminal summary of a :class:`CallReport` (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .types import CallReport
+
+SPEAKER_STYLE = {"agent": "cyan", "customer": "magenta", "unknown": "white"}
+SPEAKER_ZH = {"agent": "坐席 agent", "customer": "客户 customer", "unknown": "未分 unknown"}
+
+
+def _t(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{int(m):02d}:{s:05.2f}"
+
+
+def _num(value, unit: str = "", digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def render(report: CallReport, console: Console | None = None) -> None:
+    """Print a readable summary: header, transcript, measurements, warnings."""
+    console = console or Console()
+    a, m = report.audio, report.metrics
+    head = (f"[bold]{report.file}[/]  {_t(report.duration_s)} · {a.format}/{a.codec} · {a.sample_rate} Hz · "
+            f"{'stereo, agent on ' + a.agent_channel if a.agent_channel else 'mono (speakers not separated)'}")
+    console.print(Panel(head, title=f"call {report.call_id}", expand=False))
+
+    tr = Table(title="Transcript", show_lines=False, header_style="bold")
+    tr.add_column("start", justify="right", no_wrap=True)
+    tr.add_column("end", justify="right", no_wrap=True)
+    tr.add_column("speaker", no_wrap=True)
+    tr.add_column("text", overflow="fold")
+    tr.add_column("字/分", justify="right")
+    for u in report.transcript:
+        tr.add_row(_t(u.start), _t(u.end), Text(SPEAKER_ZH[u.speaker], style=SPEAKER_STYLE[u.speaker]),
+                   Text(u.text), _num(u.rate_cpm))
+    if not report.transcript:
+        tr.add_row("", "", "", Text("(no speech detected)", style="dim"), "")
+    console.print(tr)
+
+    mt = Table(title="Measurements", header_style="bold")
+    mt.add_column("metric")
+    for spk in m.talk_time_s:
+        mt.add_column(SPEAKER_ZH[spk], justify="right", style=SPEAKER_STYLE[spk])
+    rows = [("speech rate (chars/min)", m.speech_rate_cpm, "", 0),
+            ("rate, last 30 s of speech", m.speech_rate_last_30s_cpm, "", 0),
+            ("talk time", m.talk_time_s, " s", 1),
+            ("talk share", {k: (v * 100 if v is not None else None) for k, v in m.talk_share.items()}, " %", 0),
+            ("loudness", m.loudness_dbfs, " dBFS", 1)]
+    for label, values, unit, digits in rows:
+        mt.add_row(label, *(_num(values.get(s), unit, digits) for s in m.talk_time_s))
+    console.print(mt)
+
+    s = m.silence
+    lines = [f"silence: {len(s.spans)} spans ≥ 1 s, longest {s.max_s:.1f} s, total {s.total_s:.1f} s"
+             + (f"; holds ≥ 10 s: " + ", ".join(f"{_t(h.start)}–{_t(h.end)} ({h.duration:.0f} s)" for h in s.holds)
+                if s.holds else "")]
+    o = m.overtalk
+    if o.available:
+        lines.append(f"overtalk: {o.count} spans, {o.total_s:.1f} s; interruptions by agent {o.agent_interruptions}, "
+                     f"by customer {o.customer_interruptions}; backchannels {o.backchannels}")
+        for sp in o.spans:
+            lines.append(f"  {_t(sp.start)}–{_t(sp.end)} {sp.kind} by {sp.interrupter} 「{sp.quote[:40]}」")
+    else:
+        lines.append(f"overtalk: unavailable ({o.reason})")
+    d = report.diagnostics
+    if d.get("untranscribed_spans"):
+        lines.append(f"[yellow]warning: {len(d['untranscribed_spans'])} speech span(s) got no text from the "
+                     f"recognizer; see --json diagnostics[/]")
+    if d.get("dropped_hallucinations"):
+        lines.append(f"dropped {len(d['dropped_hallucinations'])} recognizer hallucination(s)")
+    t = report.timings_s
+    lines.append(f"[dim]processed in {t['total_s']:.1f} s ({report.duration_s / max(t['total_s'], 1e-9):.0f}× real "
+                 f"time; ASR {t['asr_s']:.1f} s) with {report.model['name']} on {report.model['device']}[/]")
+    console.print(Group(*(Text.from_markup(x, overflow="fold") for x in lines)))
