@@ -28,6 +28,9 @@ HALLUCINATIONS = re.compile(
     r"字幕|Amara|amara|点赞|订阅|转发|打赏|请不吝|不吝点赞|谢谢观看|感谢观看|感谢收看|明镜|独播|"
     r"本视频|欢迎订阅|www\.|\.com|字幕组|中文字幕|由.{0,6}提供")
 
+# The same phrase three times in a row: Whisper's repetition loop.
+_REPEAT = re.compile(r"(.{3,}?)\1{2,}")
+
 STEERING_PROMPT = "以下是普通话客服电话录音，使用简体中文。"
 
 
@@ -47,6 +50,8 @@ class TranscribeOptions:
     vad_threshold : Silero speech probability threshold.
     min_silence_ms : a pause at least this long ends an utterance.
     speech_pad_ms : padding added around each speech span.
+    onset_lookback_s, onset_above_floor_db : a span's start moves back (at most this far)
+        over frames this much louder than the channel's noise floor.
     min_speech_ms : shorter speech blips are ignored.
     max_clip_s : the longest clip sent to Whisper (it sees 30 s at most).
     glue_gap_s : silence put between pieces packed into one clip.
@@ -76,6 +81,8 @@ class TranscribeOptions:
     vocabulary_as: str = "hotwords"
     without_timestamps: bool = True
     blip_max_s: float = 0.8
+    onset_lookback_s: float = 0.5
+    onset_above_floor_db: float = 20.0
     blip_min_prob: float = 0.6
 
 
@@ -143,7 +150,34 @@ def detect_speech(audio: np.ndarray, options: TranscribeOptions) -> list[Interva
         threshold=options.vad_threshold, min_silence_duration_ms=options.min_silence_ms,
         speech_pad_ms=options.speech_pad_ms, min_speech_duration_ms=options.min_speech_ms,
         max_speech_duration_s=options.max_clip_s))
-    return [Interval(s["start"] / RATE, s["end"] / RATE) for s in stamps]
+    spans = [Interval(s["start"] / RATE, s["end"] / RATE) for s in stamps]
+    return _refine_onsets(audio, spans, options)
+
+
+def _refine_onsets(audio: np.ndarray, spans: list[Interval], options: TranscribeOptions) -> list[Interval]:
+    """Move each span's start back to where the sound really begins.
+
+    Silero reacts to voiced speech, so a turn that opens with a soft consonant starts a
+    few hundred milliseconds late; the frame energy above the channel's noise floor
+    shows the true onset.
+    """
+    hop = RATE // 100  # 10 ms frames
+    n = len(audio) // hop
+    if n == 0 or not spans:
+        return spans
+    frames = audio[: n * hop].reshape(n, hop).astype(np.float64)
+    db = 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+    floor = float(np.percentile(db, 10))
+    loud = db > max(floor + options.onset_above_floor_db, -70.0)
+    out, prev_end = [], 0.0
+    for span in spans:
+        i = int(span.start * 100)
+        limit = max(int(prev_end * 100), i - int(options.onset_lookback_s * 100), 0)
+        while i - 1 >= limit and loud[min(i - 1, n - 1)]:
+            i -= 1
+        out.append(Interval(max(i / 100, prev_end), span.end))
+        prev_end = span.end
+    return out
 
 
 def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions | None = None,
@@ -188,6 +222,9 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
         res.dropped = [t for cc, t in dropped if cc == c]
         for i, span in enumerate(spans[c]):
             ws = words[c][i]
+            if ws and _REPEAT.search(_join(w.text for w in ws)):
+                res.dropped.append(_join(w.text for w in ws))
+                ws = []
             if ws and span.duration < options.blip_max_s and np.mean([w.prob for w in ws]) < options.blip_min_prob:
                 # Whisper invents sentences for a breath or a short 嗯; keep the speech, drop the text.
                 res.dropped.append(_join(w.text for w in ws))
@@ -267,9 +304,9 @@ def build_prompt(options: TranscribeOptions) -> str:
 
 
 def _hallucinated(seg, text: str) -> bool:
-    if HALLUCINATIONS.search(text):
+    if HALLUCINATIONS.search(text) or _REPEAT.search(text):
         return True
-    if seg.compression_ratio > 2.4 and seg.avg_logprob < -1.0:
+    if seg.compression_ratio > 2.4:  # a repetition loop: its pieces are transcribed again
         return True
     return seg.no_speech_prob > 0.6 and seg.avg_logprob < -1.0
 
