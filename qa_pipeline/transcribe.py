@@ -55,6 +55,7 @@ class TranscribeOptions:
     min_speech_ms : shorter speech blips are ignored.
     max_clip_s : the longest clip sent to Whisper (it sees 30 s at most).
     glue_gap_s : silence put between pieces packed into one clip.
+    asr_pad_s : audio around each span that Whisper also hears.
     vocabulary : phrases that bias recognition (company names, 工号, 保单号…).
     vocabulary_as : ``hotwords`` (Whisper's hotword prefix), ``prompt`` (appended to
         the initial prompt) or ``off``.
@@ -82,6 +83,7 @@ class TranscribeOptions:
     without_timestamps: bool = True
     blip_max_s: float = 0.8
     onset_lookback_s: float = 0.5
+    asr_pad_s: float = 0.3
     onset_above_floor_db: float = 20.0
     blip_min_prob: float = 0.6
 
@@ -171,11 +173,16 @@ def _refine_onsets(audio: np.ndarray, spans: list[Interval], options: Transcribe
     loud = db > max(floor + options.onset_above_floor_db, -70.0)
     out, prev_end = [], 0.0
     for span in spans:
-        i = int(span.start * 100)
+        i = earliest = int(span.start * 100)
         limit = max(int(prev_end * 100), i - int(options.onset_lookback_s * 100), 0)
-        while i - 1 >= limit and loud[min(i - 1, n - 1)]:
+        quiet = 0
+        while i - 1 >= limit and quiet < 8:  # tolerate dips up to 80 ms inside a word
             i -= 1
-        out.append(Interval(max(i / 100, prev_end), span.end))
+            if loud[min(i, n - 1)]:
+                earliest, quiet = i, 0
+            else:
+                quiet += 1
+        out.append(Interval(max(earliest / 100, prev_end), span.end))
         prev_end = span.end
     return out
 
@@ -251,14 +258,18 @@ def _run(model, tracks, speakers, spans, wanted, words, options, *, pack: bool) 
     vpos = 0  # samples in the virtual buffer
     clip_start, clip_channel = 0, None
     for c, i in wanted:
+        # Feed Whisper a little audio around each span (never into the neighbours) so a soft
+        # first syllable that VAD missed is still heard; utterance times stay the VAD's.
         span = spans[c][i]
-        audio = tracks[speakers[c]][int(span.start * RATE): int(span.end * RATE)]
+        lo = max(span.start - options.asr_pad_s, spans[c][i - 1].end if i else 0.0)
+        hi = min(span.end + options.asr_pad_s, spans[c][i + 1].start if i + 1 < len(spans[c]) else span.end + 1)
+        audio = tracks[speakers[c]][int(lo * RATE): int(hi * RATE)]
         full = (vpos - clip_start + len(audio)) / RATE > options.max_clip_s
         if vpos > clip_start and (not pack or c != clip_channel or full):
             clips.append({"start": clip_start / RATE, "end": (vpos - len(gap)) / RATE})
             clip_start = vpos
         clip_channel = c
-        pieces.append(_Piece(c, i, vpos / RATE, (vpos + len(audio)) / RATE, span.start))
+        pieces.append(_Piece(c, i, vpos / RATE, (vpos + len(audio)) / RATE, lo))
         buf += [audio, gap]
         vpos += len(audio) + len(gap)
     clips.append({"start": clip_start / RATE, "end": (vpos - len(gap)) / RATE})
