@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .audio import file_sha256
 from .errors import ModelError
 
 _MARKER = "qa-pipeline-model.json"
@@ -110,7 +111,7 @@ def assemble(name: str) -> Path:
 def verify(path: Path) -> list[str]:
     """Recompute every checksum of an assembled model; return the files that differ."""
     marker = json.loads((path / _MARKER).read_text())
-    return [f for f, meta in marker["files"].items() if _sha256(path / f) != meta["sha256"]]
+    return [f for f, meta in marker["files"].items() if file_sha256(path / f) != meta["sha256"]]
 
 
 def _complete(target: Path, spec: dict) -> bool:
@@ -155,10 +156,3 @@ def _part_path(name: str, spec: dict, part: dict) -> Path:
                          f"`{spec['install']} --force-reinstall`")
     return path
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
