@@ -57,8 +57,8 @@ def render(report: CallReport, console: Console | None = None) -> None:
     console.print(mt)
 
     s = m.silence
-    lines = [f"silence: {len(s.spans)} spans ≥ 1 s, longest {s.max_s:.1f} s, total {s.total_s:.1f} s"
-             + (f"; holds ≥ 10 s: " + ", ".join(f"{_t(h.start)}–{_t(h.end)} ({h.duration:.0f} s)" for h in s.holds)
+    lines = [f"silence: {len(s.spans)} spans, longest {s.max_s:.1f} s, total {s.total_s:.1f} s"
+             + (f"; holds: " + ", ".join(f"{_t(h.start)}–{_t(h.end)} ({h.duration:.0f} s)" for h in s.holds)
                 if s.holds else "")]
     o = m.overtalk
     if o.available:

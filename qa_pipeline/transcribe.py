@@ -10,6 +10,7 @@ again on its own. What is still silent after that is reported, never hidden.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ HALLUCINATIONS = re.compile(
 _REPEAT = re.compile(r"(.{3,}?)\1{2,}")
 
 STEERING_PROMPT = "以下是普通话客服电话录音，使用简体中文。"
+
+# Speech at least this long must get text; shorter sounds (breaths, clicks) may not.
+MIN_TEXT_SPAN_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -77,14 +81,13 @@ class TranscribeOptions:
     min_speech_ms: int = 150
     max_clip_s: float = 28.0
     glue_gap_s: float = 0.8
-    vocabulary: tuple[str, ...] = ()
-    retry_missing: bool = True
-    vocabulary_as: str = "hotwords"
-    without_timestamps: bool = True
-    blip_max_s: float = 0.8
     onset_lookback_s: float = 0.5
-    asr_pad_s: float = 0.3
     onset_above_floor_db: float = 20.0
+    asr_pad_s: float = 0.3
+    vocabulary: tuple[str, ...] = ()
+    vocabulary_as: str = "hotwords"
+    retry_missing: bool = True
+    blip_max_s: float = 0.8
     blip_min_prob: float = 0.6
 
 
@@ -217,7 +220,7 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
     # Whisper sometimes stops early in a packed clip and the pieces after that get no
     # text. Pack the missed pieces again (cheap: usually one clip), then alone.
     for pack in (True, False) if options.retry_missing else ():
-        missing = [(c, i) for c, i in wanted if not words[c][i] and spans[c][i].duration >= 0.3]
+        missing = [(c, i) for c, i in wanted if not words[c][i] and spans[c][i].duration >= MIN_TEXT_SPAN_S]
         if not missing:
             break
         dropped += _run(model, tracks, speakers, spans, missing, words, options, pack=pack)
@@ -229,18 +232,17 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
         res.dropped = [t for cc, t in dropped if cc == c]
         for i, span in enumerate(spans[c]):
             ws = words[c][i]
-            if ws and _REPEAT.search(_join(w.text for w in ws)):
-                res.dropped.append(_join(w.text for w in ws))
-                ws = []
-            if ws and span.duration < options.blip_max_s and np.mean([w.prob for w in ws]) < options.blip_min_prob:
-                # Whisper invents sentences for a breath or a short 嗯; keep the speech, drop the text.
-                res.dropped.append(_join(w.text for w in ws))
+            raw = _join(w.text for w in ws)
+            # A repetition loop, or a sentence invented for a breath or a short 嗯:
+            # keep the speech, drop the text.
+            blip = span.duration < options.blip_max_s and ws and np.mean([w.prob for w in ws]) < options.blip_min_prob
+            if ws and (_REPEAT.search(raw) or blip):
+                res.dropped.append(raw)
                 ws = []
             if not ws:
-                if span.duration >= 0.3:
+                if span.duration >= MIN_TEXT_SPAN_S:
                     res.untranscribed.append(span)
                 continue
-            raw = _join(w.text for w in ws)
             res.utterances.append(Utterance(speaker=spk, start=span.start, end=span.end,
                                             text=normalize(raw), raw_text=raw, words=tuple(ws),
                                             rate_cpm=count_chars(raw) / span.duration * 60))
@@ -262,7 +264,7 @@ def _run(model, tracks, speakers, spans, wanted, words, options, *, pack: bool) 
         # first syllable that VAD missed is still heard; utterance times stay the VAD's.
         span = spans[c][i]
         lo = max(span.start - options.asr_pad_s, spans[c][i - 1].end if i else 0.0)
-        hi = min(span.end + options.asr_pad_s, spans[c][i + 1].start if i + 1 < len(spans[c]) else span.end + 1)
+        hi = min(span.end + options.asr_pad_s, spans[c][i + 1].start if i + 1 < len(spans[c]) else math.inf)
         audio = tracks[speakers[c]][int(lo * RATE): int(hi * RATE)]
         full = (vpos - clip_start + len(audio)) / RATE > options.max_clip_s
         if vpos > clip_start and (not pack or c != clip_channel or full):
