@@ -58,9 +58,16 @@ def speech_rate(utterances: Sequence[Utterance], window: Interval | None = None)
         chars = sum(count_chars(u.raw_text) for u in utterances)
     else:
         seconds = total(s for u in utterances for s in _clip_one(u.span, window))
-        chars = sum(count_chars(w.text) for u in utterances for w in u.words
-                    if window.start <= (w.start + w.end) / 2 <= window.end)
+        chars = sum(_chars_in(u, window) for u in utterances)
     return chars / seconds * 60 if seconds > 0 else None
+
+
+def _chars_in(u: Utterance, window: Interval) -> float:
+    """Characters of ``u`` inside ``window``: by word midpoints, or pro rata when there are no words."""
+    if u.words:
+        return sum(count_chars(w.text) for w in u.words if window.start <= (w.start + w.end) / 2 <= window.end)
+    inside = sum(s.duration for s in _clip_one(u.span, window))
+    return count_chars(u.raw_text) * inside / u.span.duration if u.span.duration > 0 else 0.0
 
 
 def last_speech_window(spans: Sequence[Interval], seconds: float) -> Interval | None:
@@ -131,7 +138,7 @@ def loudness_dbfs(track: np.ndarray, speech: Sequence[Interval]) -> float | None
     return 20 * np.log10(max(rms, 1e-10))
 
 
-def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], tracks: dict[str, np.ndarray],
+def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], tracks: dict[str, np.ndarray] | None,
             duration_s: float, options: MetricsOptions | None = None) -> Metrics:
     """All measurements of one call.
 
@@ -139,7 +146,7 @@ def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], 
     ----------
     utterances : the transcript (any speakers).
     speech : VAD speech spans per speaker (``agent``/``customer`` or ``unknown``).
-    tracks : 16 kHz audio per speaker, for loudness.
+    tracks : 16 kHz audio per speaker, for loudness (None for a transcript: no loudness).
     duration_s : length of the recording.
     """
     options = options or MetricsOptions()
@@ -163,7 +170,7 @@ def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], 
         speech_rate_last_30s_cpm=window_rate,
         talk_time_s=talk,
         talk_share={s: (talk[s] / all_talk if all_talk else None) for s in speakers},
-        loudness_dbfs={s: loudness_dbfs(tracks[s], speech[s]) for s in speakers},
+        loudness_dbfs={s: (loudness_dbfs(tracks[s], speech[s]) if tracks else None) for s in speakers},
         silence=silence([x for s in speakers for x in speech[s]], duration_s, options),
         overtalk=ot,
     )

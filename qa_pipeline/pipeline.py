@@ -15,9 +15,11 @@ import numpy as np
 from .audio import AudioOptions, Recording, load_audio
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
+from .rules import RuleSet, load_rules, run_checks
+from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
+from .transcript_io import is_transcript, load_transcript
 from .types import AudioInfo, CallReport, Interval
-from .vocabulary import load_vocabulary
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class PipelineOptions:
     Attributes
     ----------
     agent_channel : which stereo channel carries the agent (``left`` = first).
-    rules_dir : rules folder (vocabulary for recognition; checks in a later version).
+    rules_dir : a project's rules folder, loaded over the default rules.
     audio, asr, metrics : options of each stage.
     """
 
@@ -50,14 +52,17 @@ def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
     return {"unknown": rec.channels[0]}
 
 
-def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None) -> CallReport:
-    """Transcribe and measure one call.
+def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
+               rules: RuleSet | None = None) -> CallReport:
+    """Transcribe, measure, check and score one call.
 
     Parameters
     ----------
-    path : a recording (WAV/μ-law/A-law/FLAC/MP3/OGG/M4A…), mono or stereo.
+    path : a recording (WAV/μ-law/A-law/FLAC/MP3/OGG/M4A…), mono or stereo; or a
+        transcript (``.json`` report of ours, ``.jsonl`` dialogue), re-scored without ASR.
     options : see :class:`PipelineOptions`.
     call_id : defaults to the file name without extension.
+    rules : loaded rules (default: :func:`load_rules` of ``options.rules_dir``).
 
     Returns
     -------
@@ -69,6 +74,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         The file cannot be used as a recording.
     ModelError
         The speech model is missing or cannot be loaded.
+    RuleError
+        A rule file is invalid.
 
     Example
     -------
@@ -77,6 +84,9 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     251.3
     """
     options = options or PipelineOptions()
+    rules = rules or load_rules(options.rules_dir)
+    if is_transcript(path):
+        return score_transcript(path, options, call_id=call_id, rules=rules)
     t0 = time.perf_counter()
     rec = load_audio(path, options.audio)
     tracks = speaker_tracks(rec, options.agent_channel)
@@ -84,7 +94,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
 
     asr = options.asr
     if not asr.vocabulary:
-        asr = replace(asr, vocabulary=load_vocabulary(options.rules_dir))
+        asr = replace(asr, vocabulary=rules.vocabulary)
     speech = {spk: detect_speech(track, asr) for spk, track in tracks.items()}
     t2 = time.perf_counter()
     channels = transcribe_tracks(tracks, asr, speech)
@@ -106,12 +116,51 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
                                 for s, r in channels.items() for i in r.untranscribed],
         "dropped_hallucinations": [{"speaker": s, "text": t} for s, r in channels.items() for t in r.dropped],
     }
-    timings = {"decode_s": t1 - t0, "vad_s": t2 - t1, "asr_s": t3 - t2, "metrics_s": t4 - t3,
-               "total_s": time.perf_counter() - t0}
-    return CallReport(
+    report = CallReport(
         call_id=call_id or Path(path).stem, file=str(path), duration_s=rec.duration_s, audio=info,
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
-        timings_s=timings)
+        timings_s={"decode_s": t1 - t0, "vad_s": t2 - t1, "asr_s": t3 - t2, "metrics_s": t4 - t3})
+    report = apply_rules(report, rules)
+    report.timings_s["total_s"] = time.perf_counter() - t0
+    return report
+
+
+def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
+    """Check a call against the rules and score it on the checklist (no audio needed)."""
+    t0 = time.perf_counter()
+    scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules)
+    timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
+    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
+                   flagged=scored.flagged, flag_reasons=scored.flag_reasons, timings_s=timings,
+                   rules={"version": rules.version, "files": [Path(f).name for f in rules.files],
+                          "checklist": rules.checklist.name if rules.checklist else None})
+
+
+def score_transcript(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
+                     rules: RuleSet | None = None) -> CallReport:
+    """Re-apply the rules to a transcript file (our JSON report or a JSONL dialogue), without ASR."""
+    options = options or PipelineOptions()
+    rules = rules or load_rules(options.rules_dir)
+    t0 = time.perf_counter()
+    tx = load_transcript(path)
+    roles = {u.speaker for u in tx.utterances}
+    speakers = ["agent", "customer"] if roles & {"agent", "customer"} else ["unknown"]
+    speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
+    metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics)
+    audio = tx.source.get("audio") or {}
+    info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
+                     format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),
+                     duration_s=tx.duration_s, sha256=str(audio.get("sha256") or ""),
+                     agent_channel=audio.get("agent_channel"))
+    report = CallReport(
+        call_id=call_id or tx.source.get("call_id") or Path(path).stem, file=str(path), duration_s=tx.duration_s,
+        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)"},
+        diagnostics={"input": "transcript", "speakers": ", ".join(speakers),
+                     "source_redacted": bool(tx.source.get("redacted"))},
+        timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")))
+    report = apply_rules(report, rules)
+    report.timings_s["total_s"] = time.perf_counter() - t0
+    return report
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

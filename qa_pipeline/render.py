@@ -75,6 +75,49 @@ def render(report: CallReport, console: Console | None = None) -> None:
     if d.get("dropped_hallucinations"):
         lines.append(f"dropped {len(d['dropped_hallucinations'])} recognizer hallucination(s)")
     t = report.timings_s
-    lines.append(f"[dim]processed in {t['total_s']:.1f} s ({report.duration_s / max(t['total_s'], 1e-9):.0f}× real "
-                 f"time; ASR {t['asr_s']:.1f} s) with {report.model['name']} on {report.model['device']}[/]")
+    if "asr_s" in t:
+        lines.append(f"[dim]processed in {t['total_s']:.1f} s ({report.duration_s / max(t['total_s'], 1e-9):.0f}× "
+                     f"real time; ASR {t['asr_s']:.1f} s) with {report.model['name']} on {report.model['device']}[/]")
+    else:
+        lines.append(f"[dim]re-scored from a transcript in {t['total_s']:.2f} s (no ASR)[/]")
     console.print(Group(*(Text.from_markup(x, overflow="fold") for x in lines)))
+    render_checks(report, console)
+
+
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "n/a": "dim", "manual": "yellow"}
+
+
+def _span(f) -> str:
+    return f"{_t(f.span.start)}–{_t(f.span.end)}" if f.span else ""
+
+
+def render_checks(report: CallReport, console: Console) -> None:
+    """The checklist: each automatic check with its status, points and evidence; then the score."""
+    if not report.checks:
+        return
+    ct = Table(title="Checks", header_style="bold", show_lines=True)
+    for col, kw in (("check", {"max_width": 30, "overflow": "fold"}), ("status", {}), ("points", {"justify": "right"}),
+                    ("evidence", {"overflow": "fold"})):
+        ct.add_column(col, **kw)
+    manual = [c for c in report.checks if c.status == "manual"]
+    for c in report.checks:
+        if c.status == "manual":
+            continue
+        pts = "" if c.points_possible is None else f"{_num(c.points, digits=1)}/{c.points_possible:g}"
+        rows = c.findings if c.status == "fail" else ()
+        ev = Text(c.summary)
+        for f in rows[:5]:
+            who = SPEAKER_ZH.get(f.speaker or "", "")
+            ev.append(f"\n{_span(f)} {who} 「{f.quote[:60]}」", style="dim")
+        ev.append("" if len(rows) <= 5 else f"\n… {len(rows) - 5} more")
+        label = Text(c.id, style="bold" if c.status == "fail" else "")
+        status = Text(c.status + ("\n一票否决" if c.fatal and c.status == "fail" else ""), style=STATUS_STYLE[c.status])
+        ct.add_row(label, status, pts, ev)
+    console.print(ct)
+    d = report.score_detail or {}
+    score = "—" if report.score is None else f"{report.score:g}"
+    flag = "[bold red]FLAGGED[/] " + "; ".join(report.flag_reasons) if report.flagged else "[green]not flagged[/]"
+    console.print(Text.from_markup(
+        f"score [bold]{score}[/] (auto {d.get('auto_earned', 0):g}/{d.get('auto_possible', 0):g} points; "
+        f"{len(manual)} manual items, {d.get('manual_pending', 0):g} points, wait for a reviewer) · {flag}"
+        + ("" if report.redacted else "  [yellow](sensitive data shown)[/]")))

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -128,25 +128,44 @@ class Metrics:
 
 @dataclass(frozen=True)
 class Finding:
-    """Evidence for a check result: where, who, what was said, and why it matters."""
+    """Evidence for a check result: where, who, what was said, and why it matters.
+
+    For phrase matches ``heard`` is what ASR heard, ``matched`` the rule's phrase and
+    ``similarity`` how close (1.0 exact or homophone); for a missing "must say" they
+    describe the nearest thing the speaker did say.
+    """
 
     check: str
     span: Interval | None
     speaker: Speaker | None
     quote: str
     why: str
+    heard: str | None = None
+    matched: str | None = None
+    similarity: float | None = None
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One checklist item's outcome (filled in by the rules engine)."""
+    """One checklist item's outcome.
+
+    ``status``: ``pass``, ``fail``, ``n/a`` (does not apply to this call) or ``manual``
+    (a reviewer must judge). ``findings`` explain a failure (or why it is n/a);
+    ``evidence`` shows what satisfied a pass. ``hits`` counts violations (per-hit deductions).
+    """
 
     id: str
+    title: str
     status: Literal["pass", "fail", "n/a", "manual"]
     points: float | None
     points_possible: float | None
     severity: str
+    summary: str = ""
+    fatal: bool = False
+    hits: int = 0
+    section: str | None = None
     findings: tuple[Finding, ...] = ()
+    evidence: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,15 +183,18 @@ class CallReport:
     timings_s: dict[str, float]
     checks: tuple[CheckResult, ...] = ()
     score: float | None = None
+    score_detail: dict[str, Any] | None = None
     flagged: bool | None = None
     flag_reasons: tuple[str, ...] = ()
+    rules: dict[str, Any] | None = None
+    redacted: bool = False
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (floats rounded to milliseconds)."""
         out = _plain(self)
         order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
-                 "metrics", "checks", "score", "flagged", "flag_reasons", "model",
+                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "model",
                  "diagnostics", "timings_s"]
         return {k: out[k] for k in order}
 

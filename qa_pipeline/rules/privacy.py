@@ -1,0 +1,127 @@
+"""Identity verification before disclosure, and confidential data never read out.
+
+From seed 002's 信息查询话术: each tier of policy information (普通/重要/保密) may be
+disclosed only after the caller has supplied enough identifiers (保单号, 身份证号,
+车牌号…); confidential data (保密信息: bank account, ID number, phone, address) may
+only be *verified* against what the caller says, never read out. Tiers, identifiers
+and their cue words are data (the ``privacy`` block of the rules), not code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz.distance import Levenshtein
+
+from .engine import Context, Ev, Outcome
+from .match import find
+
+_VALUE = re.compile(r"[0-9A-Z]{3,}")
+_NAME_AFTER = re.compile(r"(?:是|叫|为)[\u4e00-\u9fff]{2,3}")
+_READOUT = re.compile(r"[0-9X]{6,}")
+
+
+def _other(speaker: str) -> str:
+    return {"agent": "customer", "customer": "agent"}.get(speaker, "any")
+
+
+def _said(ctx: Context, i: int, phrases: list[str]) -> str | None:
+    """The first of ``phrases`` heard in utterance ``i`` (homophone-tolerant)."""
+    text = ctx.utts[i].text
+    for p in phrases:
+        if find(p, text, tolerance=ctx.rules.privacy.tolerance):
+            return p
+    return None
+
+
+def _has_value(ctx: Context, i: int) -> bool:
+    text = ctx.utts[i].text
+    return bool(_VALUE.search(text) or _NAME_AFTER.search(text) or ctx.entities[i])
+
+
+def _supplied(ctx: Context, i: int, last_request: int | None) -> set[str]:
+    """Identifiers the caller supplies in utterance ``i`` (a cue plus a value, or a typed entity).
+
+    A bare value ("88623457") counts for the identifier the other side asked for last.
+    """
+    priv = ctx.rules.privacy
+    found = set()
+    kinds = {e.type for e in ctx.entities[i]}
+    for name, ident in priv.identifiers.items():
+        if kinds & set(ident.entities):
+            found.add(name)
+        elif ident.cues and _said(ctx, i, ident.cues) and _has_value(ctx, i):
+            found.add(name)
+    if not found and last_request is not None and _has_value(ctx, i):
+        found |= {name for name, ident in priv.identifiers.items() if ident.cues and _said(ctx, last_request, ident.cues)}
+    return found
+
+
+def identity_verified(spec, ctx: Context) -> Outcome:
+    """Holds when every disclosure by ``spec.speaker`` follows enough identifiers for its tier."""
+    priv = ctx.rules.privacy
+    teller, caller = spec.speaker, _other(spec.speaker)
+    have: dict[str, Ev] = {}
+    last_request: int | None = None
+    hits, misses = [], []
+    for i, u in enumerate(ctx.utts):
+        if u.speaker == caller or (caller == "any" and u.speaker != teller):
+            for name in sorted(_supplied(ctx, i, last_request) - set(have)):
+                have[name] = Ev(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
+            continue
+        if teller != "any" and u.speaker != teller:
+            continue
+        if _said(ctx, i, priv.request_markers):
+            last_request = i
+            continue
+        for tier_name, tier in priv.tiers.items():
+            cue = _said(ctx, i, tier.cues)
+            if not cue:
+                continue
+            n_ok = len(have) >= tier.needs_any
+            one_ok = not tier.needs_one_of or any(k in have for k in tier.needs_one_of)
+            got = "、".join(priv.identifiers[k].label for k in have) or "none"
+            if n_ok and one_ok:
+                hits.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) after identifiers: {got}",
+                               matched=cue))
+            else:
+                need = f"{tier.needs_any} identifier(s)"
+                if tier.needs_one_of:
+                    need += " including " + " or ".join(priv.identifiers[k].label for k in tier.needs_one_of)
+                misses.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before verification: "
+                                 f"needs {need}; supplied so far: {got}", matched=cue))
+    return Outcome(not misses, hits, misses)
+
+
+def confidential_readout(spec, ctx: Context) -> Outcome:
+    """Holds when ``spec.speaker`` reads out confidential data the other party did not say first
+    (use it with ``forbid``).
+
+    Reading back what the caller just said ("跟您核对一下，138…，对吗") is verification
+    and allowed; volunteering it ("您登记的联系电话是139…") is not.
+    """
+    priv = ctx.rules.privacy
+    teller = spec.speaker
+    heard_from_caller: list[str] = []
+    hits, misses = [], []
+    for i, u in enumerate(ctx.utts):
+        values = [e.text for e in ctx.entities[i] if e.type in priv.confidential_entities]
+        if u.speaker != teller:
+            heard_from_caller += values + _READOUT.findall(u.text)
+            continue
+        cue = _said(ctx, i, priv.confidential_cues)
+        if cue and not values:
+            values = _READOUT.findall(u.text)
+            if not values and not _said(ctx, i, priv.request_markers) and cue.startswith("地址"):
+                values = [u.text]
+        if not values or (_said(ctx, i, priv.request_markers) and not cue):
+            continue
+        for v in values:
+            echoed = any(Levenshtein.normalized_similarity(v, c) >= 0.8 for c in heard_from_caller)
+            what = f"「{cue}」" if cue else "a confidential number"
+            if echoed:
+                misses.append(Ev(u.span, u.speaker, u.text, f"read back {what} the caller had said (verification)", v))
+            else:
+                hits.append(Ev(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only verify "
+                                 "what the caller says (只能核对，不能主动告知)", v))
+    return Outcome(bool(hits), hits, misses)

@@ -1,0 +1,289 @@
+"""The rule-file schema: pydantic models that reject unknown keys.
+
+A rule file is YAML::
+
+    version: 1
+    lists:                      # named phrase lists, used as "@name"
+      greeting: [您好, 你好]
+    rules:
+      - id: opening.greeting
+        title: 开头语
+        severity: minor         # minor | major | critical (critical = 一票否决)
+        when: <condition>       # optional: the check is n/a when this does not hold
+        require: <condition>    # fails when this does not hold …
+        forbid: <condition>     # … or fails when this holds (exactly one of the two)
+    disable: [speech.rate]      # switch off rules loaded earlier (e.g. the defaults)
+
+A condition is a mapping with exactly one operator key; see :data:`OPERATORS` and the
+README's rule-file reference.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Who = Literal["agent", "customer", "any"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(_Strict):
+    """A time window: the first or last N seconds of the call or of the speaker's own speech."""
+
+    first_s: float | None = Field(None, gt=0)
+    last_s: float | None = Field(None, gt=0)
+    of: Literal["call", "speaker"] = "call"
+
+    @model_validator(mode="after")
+    def _one(self) -> Window:
+        if (self.first_s is None) == (self.last_s is None):
+            raise ValueError("give exactly one of 'first_s' or 'last_s'")
+        return self
+
+
+class Turns(_Strict):
+    """Which of the speaker's utterances count: the first N, the last N, or all but the first N."""
+
+    first: int | None = Field(None, ge=1)
+    last: int | None = Field(None, ge=1)
+    skip: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one(self) -> Turns:
+        if sum(v is not None for v in (self.first, self.last, self.skip)) != 1:
+            raise ValueError("give exactly one of 'first', 'last' or 'skip'")
+        return self
+
+
+class Scope(_Strict):
+    speaker: Who = "any"
+    window: Window | None = None
+    utterances: Turns | None = None
+
+
+class Phrases(Scope):
+    """Phrases heard (pinyin-tolerant). Exactly one of any / all / none."""
+
+    any: list[str] | None = None
+    all: list[str] | None = None
+    none: list[str] | None = None
+    unless: list[str] = Field(default_factory=list, description="allow-list: a hit inside one of these is ignored")
+    tolerance: float | None = Field(None, ge=0, le=0.5)
+    at_least: int | None = Field(None, ge=1)
+    at_most: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> Phrases:
+        given = [k for k in ("any", "all", "none") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'any', 'all' or 'none' (a list of phrases)")
+        if not getattr(self, given[0]):
+            raise ValueError(f"'{given[0]}' must list at least one phrase")
+        return self
+
+    @property
+    def listed(self) -> list[str]:
+        return self.any or self.all or self.none or []
+
+
+class Regex(Scope):
+    pattern: str
+    at_least: int | None = Field(None, ge=1)
+    at_most: int | None = Field(None, ge=0)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        import re
+
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return v
+
+
+class Before(_Strict):
+    """``first`` is heard before ``then`` (holds when ``then`` is never heard)."""
+
+    first: Phrases
+    then: Phrases
+
+
+class FollowedBy(_Strict):
+    """Every ``trigger`` gets a ``response`` within the responder's next ``within_turns`` turns."""
+
+    trigger: Phrases
+    response: Phrases
+    within_turns: int = Field(2, ge=1)
+
+
+class NoneAfter(_Strict):
+    """Nothing in ``forbidden`` is heard after the first ``anchor``."""
+
+    anchor: Phrases
+    forbidden: Phrases
+
+
+METRICS = ("speech_rate_cpm", "closing_rate_ratio", "longest_silence_s", "silence_total_s", "silence_count",
+           "interruptions", "overtalk_total_s", "talk_share")
+
+
+class Metric(_Strict):
+    """A measurement compared with thresholds; holds when every given comparison is true."""
+
+    name: Literal[METRICS]  # type: ignore[valid-type]
+    speaker: Who = "any"
+    min_span_s: float = Field(0.0, ge=0, description="silences/overlaps shorter than this are not counted")
+    window_s: float = Field(30.0, gt=0, description="closing_rate_ratio: the closing window, in own speech")
+    above: float | None = None
+    at_least: float | None = None
+    below: float | None = None
+    at_most: float | None = None
+    outside: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> Metric:
+        if all(getattr(self, k) is None for k in ("above", "at_least", "below", "at_most", "outside")):
+            raise ValueError("give a comparison: above, at_least, below, at_most or outside: [low, high]")
+        return self
+
+
+class EntityCond(Scope):
+    types: list[str] = Field(min_length=1)
+    at_least: int = Field(1, ge=1)
+
+
+class AroundSilence(_Strict):
+    """Around every silence of at least ``min_s``: the speaker said ``before`` in their last
+    ``within_turns`` turns before it and ``after`` in their first ``within_turns`` turns after it."""
+
+    min_s: float = Field(10.0, gt=0)
+    speaker: Who = "agent"
+    before: list[str] | None = None
+    after: list[str] | None = None
+    within_turns: int = Field(1, ge=1)
+    tolerance: float | None = Field(None, ge=0, le=0.5)
+
+
+class IdentityVerified(_Strict):
+    """Every disclosure by ``speaker`` comes after enough identifiers for its tier (see ``privacy``)."""
+
+    speaker: Who = "agent"
+
+
+class ConfidentialReadout(_Strict):
+    """``speaker`` reads out confidential data the other party had not said first."""
+
+    speaker: Who = "agent"
+
+
+OPERATORS: dict[str, type[BaseModel] | None] = {
+    "all": None, "any": None, "not": None,
+    "phrases": Phrases, "regex": Regex, "before": Before, "followed_by": FollowedBy, "none_after": NoneAfter,
+    "metric": Metric, "entity": EntityCond, "around_silence": AroundSilence,
+    "identity_verified": IdentityVerified, "confidential_readout": ConfidentialReadout,
+}
+
+Severity = Literal["minor", "major", "critical"]
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+    title: str
+    description: str = ""
+    severity: Severity = "major"
+    when: dict | None = None
+    require: dict | None = None
+    forbid: dict | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Rule:
+        if (self.require is None) == (self.forbid is None):
+            raise ValueError("give exactly one of 'require' (fails when it does not hold) or 'forbid' "
+                             "(fails when it holds)")
+        return self
+
+
+class Identifier(_Strict):
+    label: str
+    entities: list[str] = Field(default_factory=list)
+    cues: list[str] = Field(default_factory=list)
+
+
+class Tier(_Strict):
+    label: str
+    cues: list[str] = Field(min_length=1)
+    needs_any: int = Field(1, ge=0, description="how many identifiers in all")
+    needs_one_of: list[str] = Field(default_factory=list, description="of which at least one of these")
+    verify_only: bool = False
+
+
+class Privacy(_Strict):
+    identifiers: dict[str, Identifier]
+    tolerance: float = Field(0.1, ge=0, le=0.5, description="cue matching; 保单号/报案号 differ by one syllable")
+    tiers: dict[str, Tier]
+    request_markers: list[str] = Field(default_factory=list, description="an utterance with these asks, not tells")
+    confidential_cues: list[str] = Field(default_factory=list)
+    confidential_entities: list[str] = Field(default_factory=list)
+
+
+class EntityFormats(_Strict):
+    policy_number_pattern: str | None = None
+    policy_number_cues: list[str] | None = None
+    claim_number_pattern: str | None = None
+    claim_number_cues: list[str] | None = None
+    name_cues: list[str] | None = None
+
+
+class ChecklistItem(_Strict):
+    check: str | None = None
+    manual: str | None = None
+    title: str | None = None
+    points: float = Field(0, ge=0)
+    deduct_per_hit: float | None = Field(None, gt=0)
+    fatal: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> ChecklistItem:
+        if (self.check is None) == (self.manual is None):
+            raise ValueError("give exactly one of 'check' (a rule id) or 'manual' (an item a reviewer scores)")
+        if self.manual and not self.title:
+            raise ValueError("a manual item needs a 'title' reviewers can read")
+        return self
+
+
+class Section(_Strict):
+    name: str
+    points: float = Field(gt=0)
+    items: list[ChecklistItem] = Field(min_length=1)
+
+
+class Flagging(_Strict):
+    below_score: float = Field(80, ge=0, le=100)
+    on_fatal: bool = True
+    checks: list[str] = Field(default_factory=list, description="a failure of any of these flags the call")
+
+
+class Checklist(_Strict):
+    name: str
+    total_points: float = 100
+    flag: Flagging = Flagging()
+    sections: list[Section] = Field(min_length=1)
+
+
+class RuleFile(_Strict):
+    version: Literal[1]
+    description: str = ""
+    lists: dict[str, list[str]] = Field(default_factory=dict)
+    defaults: dict[Literal["tolerance"], float] = Field(default_factory=dict)
+    rules: list[dict] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+    vocabulary: list[str] = Field(default_factory=list)
+    entities: EntityFormats | None = None
+    privacy: Privacy | None = None
+    checklist: Checklist | None = None
