@@ -54,6 +54,7 @@ class RuleSet:
     checklist: Checklist | None = None
     checklist_file: str | None = None
     vocabulary: tuple[str, ...] = ()
+    disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
     version: str = ""
 
@@ -216,9 +217,11 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
             rs.tolerance = doc.defaults["tolerance"]
         for rid in doc.disable:
             rs.rules.pop(rid, None)
+            rs.disabled.add(rid)
         for i, raw in enumerate(doc.rules):
             rule = _rule(raw, file, lines, ("rules", i), lists)
             rs.rules[rule.id] = rule
+            rs.disabled.discard(rule.id)
         rs.privacy = doc.privacy or rs.privacy
         rs.entities = doc.entities or rs.entities
         if doc.checklist:
@@ -257,12 +260,12 @@ def _cross_check(rs: RuleSet) -> None:
                                 f"not its {section.points:g} points")
         for section in rs.checklist.sections:
             for item in section.items:
-                if item.check and item.check not in rs.rules:
+                if item.check and item.check not in rs.rules and item.check not in rs.disabled:
                     near = difflib.get_close_matches(item.check, list(rs.rules), n=1)
                     raise RuleError(rs.checklist_file, f"checklist item '{item.check}' names no loaded rule"
                                     + (f"; did you mean '{near[0]}'?" if near else "; remove it or add the rule"))
         for cid in rs.checklist.flag.checks:
-            if cid not in rs.rules:
+            if cid not in rs.rules and cid not in rs.disabled:
                 raise RuleError(rs.checklist_file, f"flag.checks names unknown rule '{cid}'")
     if rs.privacy:
         for name, tier in rs.privacy.tiers.items():
