@@ -1,9 +1,12 @@
 """qa-pipeline: speech-analytics quality assurance for Mandarin call centers."""
 
 from .errors import AudioError, ConfigError, ModelError, QAError, RuleError
-from .pipeline import PipelineOptions, score_call
-from .types import CallReport, Interval, Utterance, Word
+from .pipeline import PipelineOptions, apply_rules, score_call, score_transcript
+from .redact import redact_report
+from .rules import load_rules
+from .types import CallReport, CheckResult, Finding, Interval, Utterance, Word
 
-__all__ = ["score_call", "PipelineOptions", "CallReport", "Interval", "Utterance", "Word",
+__all__ = ["score_call", "score_transcript", "apply_rules", "load_rules", "redact_report", "PipelineOptions",
+           "CallReport", "CheckResult", "Finding", "Interval", "Utterance", "Word",
            "QAError", "AudioError", "ConfigError", "ModelError", "RuleError"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
