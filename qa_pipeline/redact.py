@@ -17,6 +17,7 @@ import numpy as np
 
 from .entities import EntityOptions, find_entities, mask_text
 from .errors import AudioError
+from .timeline import support
 from .types import CallReport, Finding, Interval, Utterance
 
 _LONG_DIGITS = re.compile(r"(?<![0-9*])[0-9X]{7,}(?![0-9*])")
@@ -63,7 +64,7 @@ def redact_report(report: CallReport, options: EntityOptions | None = None) -> C
 
 
 def sensitive_spans(report: CallReport, options: EntityOptions | None = None) -> list[Interval]:
-    """Time spans of the sensitive data in a (not yet redacted) report, padded and merged.
+    """Time spans of the sensitive data in a (not yet redacted) report, padded and merged (``support``).
 
     An entity's time is interpolated from its character position in the utterance.
     """
@@ -77,15 +78,7 @@ def sensitive_spans(report: CallReport, options: EntityOptions | None = None) ->
             t0 = u.start + (u.end - u.start) * a / n
             t1 = u.start + (u.end - u.start) * b / n
             spans.append(Interval(max(u.start, t0 - PAD_S), min(u.end, t1 + PAD_S)))
-    spans.sort()
-    merged: list[Interval] = []
-    for s in spans:
-        if merged and s.start <= merged[-1].end:
-            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, s.end))
-        else:
-            merged.append(s)
-    return merged
-
+    return support(spans)
 
 def bleep_audio(path: str | Path, spans: list[Interval], out: str | Path) -> float:
     """Write ``out``: the recording at ``path`` with ``spans`` replaced by a tone.

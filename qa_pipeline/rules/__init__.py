@@ -37,7 +37,11 @@ def run_rule(rule: LoadedRule, ctx: Context) -> CheckResult:
         findings = _findings(rule.id, bad) or _findings(rule.id, [Ev(None, None, "", "the required condition did not hold")])
         return CheckResult(status="fail", summary=findings[0].why, hits=len(findings), findings=findings, **base)
     evidence = _findings(rule.id, good)
-    return CheckResult(status="pass", summary=evidence[0].why if evidence else "no violation found",
+    # a forbid rule that passes because no phrase was heard carries only the nearest miss
+    # (it has a similarity): context for the curious, not the reason for the pass
+    reason = evidence and (rule.mode == "require" or evidence[0].similarity is None)
+    summary = evidence[0].why if reason else "no violation found"
+    return CheckResult(status="pass", summary=summary,
                        evidence=evidence, **base)
 
 

@@ -90,7 +90,7 @@ def _line_of(lines: dict[tuple, int], path: tuple) -> int | None:
     return lines.get(path)
 
 
-def _read(path: Path) -> tuple[dict, dict[tuple, int]]:
+def _read(path: Path) -> tuple[str, dict, dict[tuple, int]]:
     try:
         text = path.read_text("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -103,7 +103,7 @@ def _read(path: Path) -> tuple[dict, dict[tuple, int]]:
                         line=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise RuleError(path, "a rule file must be a mapping with 'version: 1' at the top")
-    return data, (_lines(node) if node is not None else {})
+    return text, data, (_lines(node) if node is not None else {})
 
 
 def _fix(exc: ValidationError, file: Path, lines: dict, base: tuple, rule: str | None, model: type[BaseModel]):
@@ -203,8 +203,8 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
     docs = []
     for folder in order:
         for file in _files(Path(folder)):
-            data, lines = _read(file)
-            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+            text, data, lines = _read(file)
+            digest.update(file.name.encode() + b"\0" + text.encode("utf-8"))
             try:
                 docs.append((file, lines, RuleFile.model_validate(data)))
             except ValidationError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..metrics import last_speech_window, speech_rate
-from ..timeline import total
+from ..timeline import clip, total
 from ..types import Interval, Metrics, Utterance
 from . import schema as S
 
@@ -51,7 +51,7 @@ def _closing_ratio(mine: list[Utterance], window_s: float, who: str):
     if win is None:
         return None, [], label, f"{who} did not speak"
     before = Interval(min(u.start for u in mine), win.start)
-    rest_s = total(s for u in mine for s in _clip(u.span, before))
+    rest_s = total(clip((u.span for u in mine), before))
     if rest_s < MIN_REST_SPEECH_S:
         return None, [], label, (f"{who} spoke only {rest_s:.0f} s before the last {window_s:g} s; at least "
                                  f"{MIN_REST_SPEECH_S:g} s are needed to compare")
@@ -60,7 +60,3 @@ def _closing_ratio(mine: list[Utterance], window_s: float, who: str):
         return None, [], label, "no words with times to compare"
     return closing / rest, [win], f"{label} ({closing:.0f} vs {rest:.0f} cpm)", ""
 
-
-def _clip(span: Interval, window: Interval) -> list[Interval]:
-    lo, hi = max(span.start, window.start), min(span.end, window.end)
-    return [Interval(lo, hi)] if hi > lo else []
