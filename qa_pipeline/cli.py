@@ -1,7 +1,7 @@
 """``qa``: the command line. Thin: parse → call one library function → render.
 
 Exit codes: 0 ok, 1 internal error, 2 usage error, 3 bad input (the file is at fault),
-4 configuration or model problem.
+4 configuration, model or database problem, 5 a batch finished but some calls failed, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -232,6 +232,8 @@ def version() -> None:
 def main() -> None:
     app()
 
+
+from . import cli_batch  # noqa: E402,F401 - registers batch, report and sample on `app`
 
 if __name__ == "__main__":
     main()

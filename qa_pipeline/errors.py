@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 # Exit codes (documented in the README): 0 ok, 1 internal error,
-# 2 usage error (typer/click), 3 bad input, 4 configuration or model problem.
+# 2 usage error (typer/click), 3 bad input, 4 configuration or model problem,
+# 5 a batch finished but some calls failed (each is recorded with its error).
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 3
 EXIT_CONFIG = 4
+EXIT_PARTIAL = 5
 
 
 class QAError(Exception):
@@ -55,3 +57,7 @@ class RuleError(ConfigError):
         where = f"{file}:{line}" if line else str(file)
         who = f" rule '{rule}':" if rule else ""
         super().__init__(f"{where}:{who} {message}")
+
+
+class StoreError(ConfigError):
+    """The results database cannot be opened, upgraded or written; names the database and the fix."""

@@ -1,0 +1,245 @@
+"""Find a night's recordings and attach each call's metadata (manifest or file-name pattern)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..audio import file_sha256
+from ..errors import InputError
+
+AUDIO_GLOBS = ("*.wav", "*.mp3", "*.flac", "*.ogg", "*.opus", "*.m4a", "*.aac", "*.wma", "*.amr", "*.au")
+META_FIELDS = ("call_id", "agent_id", "agent_name", "team", "direction", "queue", "started_at")
+
+# Manifest column names as phone systems export them (lower-cased, spaces → _).
+ALIASES = {
+    "file": ("file", "path", "recording", "filename", "file_name", "录音文件", "录音", "文件名"),
+    "call_id": ("call_id", "callid", "id", "通话id", "通话编号", "录音id", "流水号"),
+    "agent_id": ("agent_id", "agent", "agent_no", "工号", "坐席工号", "座席工号"),
+    "agent_name": ("agent_name", "坐席姓名", "座席姓名", "姓名"),
+    "team": ("team", "skill_group", "group", "技能组", "班组", "小组"),
+    "direction": ("direction", "call_direction", "呼叫方向", "方向"),
+    "queue": ("queue", "队列", "业务类型", "call_type"),
+    "started_at": ("started_at", "start_time", "started", "call_start", "开始时间", "通话开始时间"),
+}
+DIRECTIONS = {"inbound": "inbound", "in": "inbound", "i": "inbound", "呼入": "inbound",
+              "outbound": "outbound", "out": "outbound", "o": "outbound", "呼出": "outbound"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One call to score: where it is, what the phone system says about it."""
+
+    call_id: str
+    path: str  # absolute
+    rel: str  # relative to the batch folder (shown in logs)
+    size: int
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def sha256(self) -> str:
+        return file_sha256(Path(self.path))
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A call the manifest lists whose recording is not in the folder (recorded as failed)."""
+
+    call_id: str
+    path: str
+    meta: dict[str, Any]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    jobs: tuple[Job, ...]
+    missing: tuple[Missing, ...]
+    warnings: tuple[str, ...]
+
+
+def find_files(folder: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[Path]:
+    """Files under ``folder`` (recursive) whose name or relative path matches an include glob and no exclude glob."""
+    include = include or AUDIO_GLOBS
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            p = Path(root) / name
+            rel = p.relative_to(folder).as_posix()
+            if not any(fnmatch.fnmatch(name.lower(), g.lower()) or fnmatch.fnmatch(rel, g) for g in include):
+                continue
+            if any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in exclude):
+                continue
+            out.append(p)
+    return out
+
+
+def parse_when(date: Any = None, time: Any = None) -> str | None:
+    """``20261122`` / ``2026-11-22`` and ``143005`` / ``14:30:05`` (or one timestamp) → ISO text."""
+    import pandas as pd
+
+    parts = [str(x).strip() for x in (date, time) if x not in (None, "") and str(x).strip() not in ("", "nan")]
+    if not parts:
+        return None
+    if len(parts) == 2 and parts[0].isdigit() and len(parts[0]) == 8:
+        parts[0] = f"{parts[0][:4]}-{parts[0][4:6]}-{parts[0][6:]}"
+    if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) in (4, 6):
+        t = parts[1].ljust(6, "0")
+        parts[1] = f"{t[:2]}:{t[2:4]}:{t[4:]}"
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) in (8, 14):
+        s = parts[0].ljust(14, "0")
+        parts = [f"{s[:4]}-{s[4:6]}-{s[6:8]}", f"{s[8:10]}:{s[10:12]}:{s[12:]}"]
+    try:
+        ts = pd.Timestamp(" ".join(parts))
+    except (ValueError, TypeError):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.to_pydatetime().isoformat()
+
+
+def _clean_meta(raw: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    date, time = raw.pop("date", None), raw.pop("time", None)
+    for k, v in raw.items():
+        if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+            continue
+        meta[k] = v if isinstance(v, (int, float, bool)) else str(v).strip()
+    if "started_at" in meta:
+        meta["started_at"] = parse_when(meta["started_at"])
+    elif date or time:
+        meta["started_at"] = parse_when(date, time)
+    if meta.get("started_at") is None:
+        meta.pop("started_at", None)
+    if "direction" in meta:
+        meta["direction"] = DIRECTIONS.get(str(meta["direction"]).lower(), str(meta["direction"]))
+    return meta
+
+
+def read_manifest(path: Path) -> list[dict[str, Any]]:
+    """A CSV (UTF-8 or GBK) or JSONL manifest as rows with canonical column names."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"{path}: manifest not found")
+    try:
+        if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+            df = pd.read_json(path, lines=path.suffix.lower() != ".json", dtype=False)
+        else:
+            try:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gbk")
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: cannot read the manifest ({str(exc).splitlines()[0]}); "
+                         "give a CSV with a header row or one JSON object per line") from None
+    lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
+    renamed = {c: lookup.get(str(c).strip().lower().replace(" ", "_"), str(c).strip()) for c in df.columns}
+    df = df.rename(columns=renamed)
+    if "file" not in df.columns and "call_id" not in df.columns:
+        raise InputError(f"{path}: the manifest needs a 'file' or a 'call_id' column (found: {', '.join(map(str, renamed.values()))})")
+    return [{k: v for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def name_metadata(pattern: str, path: Path) -> dict[str, Any] | None:
+    """Fields from a file name by a pattern like ``{date}_{agent_id}_{call_id}`` (``None`` if it does not fit)."""
+    import parse
+
+    compiled = parse.compile(pattern)
+    for candidate in (path.stem, path.name):
+        got = compiled.parse(candidate)
+        if got is not None:
+            return dict(got.named)
+    return None
+
+
+def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+             manifest: str | Path | None = None, name_pattern: str | None = None) -> Discovery:
+    """The jobs of a batch: every matching file, with metadata from the manifest, else from the name pattern."""
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise InputError(f"{folder}: not a folder; give the folder holding the recordings")
+    if name_pattern:
+        import parse
+
+        try:
+            parse.compile(name_pattern)
+        except (ValueError, KeyError) as exc:
+            raise InputError(f"name pattern '{name_pattern}' is not valid ({exc}); "
+                             "use fields in braces, e.g. '{date}_{agent_id}_{call_id}'") from None
+    files = find_files(root, include, exclude)
+    warnings: list[str] = []
+    rows = read_manifest(Path(manifest)) if manifest else []
+    by_file: dict[str, dict] = {}
+    by_id: dict[str, dict] = {}
+    for row in rows:
+        if str(row.get("file") or "").strip():
+            f = Path(str(row["file"]).strip())
+            key = (f if f.is_absolute() else (root / f)).resolve()
+            by_file[str(key)] = row
+            by_file.setdefault(f.name, row)
+        elif str(row.get("call_id") or "").strip():
+            by_id[str(row["call_id"]).strip()] = row
+    used: set[int] = set()
+    jobs: list[Job] = []
+    unmatched_pattern = 0
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        row = by_file.get(str(p.resolve())) or by_file.get(p.name) or by_id.get(p.stem)
+        raw: dict[str, Any] = {}
+        if row is not None:
+            used.add(id(row))
+            raw = {k: v for k, v in row.items() if k != "file"}
+            source = "manifest"
+        elif name_pattern:
+            named = name_metadata(name_pattern, p)
+            if named is None:
+                unmatched_pattern += 1
+                source = "none"
+            else:
+                raw, source = named, "file name"
+        else:
+            source = "none"
+        meta = _clean_meta(raw)
+        call_id = str(meta.pop("call_id", "") or "") or str(Path(rel).with_suffix("").as_posix())
+        if "started_at" not in meta:
+            meta["started_at"] = dt.datetime.fromtimestamp(p.stat().st_mtime).replace(microsecond=0).isoformat()
+            meta["started_at_source"] = "file time"
+        meta["metadata_source"] = source
+        jobs.append(Job(call_id=call_id, path=str(p.resolve()), rel=rel, size=p.stat().st_size, meta=meta))
+    if manifest and len(used) < len(rows):
+        missing = [r for r in rows if id(r) not in used]
+    else:
+        missing = []
+    lost = []
+    for r in missing:
+        meta = _clean_meta({k: v for k, v in r.items() if k != "file"})
+        cid = str(meta.pop("call_id", "") or Path(str(r.get("file") or "unknown")).stem)
+        lost.append(Missing(cid, str(r.get("file") or ""), meta,
+                            f"listed in the manifest but no recording {r.get('file') or cid!r} was found under {root}"))
+    if unmatched_pattern:
+        warnings.append(f"{unmatched_pattern} file(s) did not match the name pattern '{name_pattern}'; "
+                        "their call id is the file path")
+    if manifest:
+        extra = sum(1 for j in jobs if j.meta.get("metadata_source") != "manifest")
+        if extra:
+            warnings.append(f"{extra} recording(s) are not in the manifest; scored without its metadata")
+    return Discovery(tuple(_unique(jobs, warnings)), tuple(lost), tuple(warnings))
+
+
+def _unique(jobs: list[Job], warnings: list[str]) -> list[Job]:
+    """Two files claiming one call id: both keep their file path as id, so neither overwrites the other."""
+    seen: dict[str, int] = {}
+    for j in jobs:
+        seen[j.call_id] = seen.get(j.call_id, 0) + 1
+    dup = {k for k, n in seen.items() if n > 1}
+    if not dup:
+        return jobs
+    warnings.append(f"{len(dup)} call id(s) were claimed by more than one file ({', '.join(sorted(dup)[:3])}…); "
+                    "those files use their path as call id")
+    return [Job(str(Path(j.rel).with_suffix("").as_posix()), j.path, j.rel, j.size, j.meta) if j.call_id in dup else j
+            for j in jobs]

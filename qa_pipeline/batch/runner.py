@@ -1,0 +1,314 @@
+"""``run_batch``: score every job on a local process pool or a Dask cluster, store each call as it lands.
+
+Nothing is lost and nothing is duplicated: each call is written in one transaction keyed by
+its call id, a call already stored with the same content hash, rules version and model is
+skipped, and a bad file is stored as ``failed`` with its error. A worker that dies (crash,
+out of memory) takes only its own file down: the calls that were in flight with it are
+retried one at a time, and the one that kills a worker again is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import socket
+import time
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from .. import __version__
+from ..errors import ConfigError, QAError
+from ..pipeline import PipelineOptions
+from ..store import Store, call_rows, failure_row
+from ..store.db import utcnow
+from .discover import Discovery, Job
+from .worker import init_worker, score_job, warm
+
+WORKER_MEMORY_GB = 1.2  # peak resident memory of one worker (bench/bench_batch.py)
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How to run a batch.
+
+    Attributes
+    ----------
+    workers : worker processes on this machine (``None``: what the machine can take).
+    scheduler : a Dask scheduler address (``tcp://host:8786``); ``None`` runs the local pool.
+    rescore : score again calls already stored with the same audio, rules and model.
+    store_sensitive : store unmasked transcripts and quotes (masked by default).
+    queue_per_worker : calls handed to each worker ahead of time.
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    rescore: bool = False
+    store_sensitive: bool = False
+    queue_per_worker: int = 2
+
+
+@dataclass
+class BatchSummary:
+    run_id: int = 0
+    found: int = 0
+    scored: int = 0
+    skipped: int = 0
+    failed: int = 0
+    flagged: int = 0
+    fatal: int = 0
+    audio_s: float = 0.0
+    wall_s: float = 0.0
+    workers: int = 0
+    where: str = "local"
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # call id, path, error
+    warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def done(self) -> int:
+        return self.scored + self.skipped + self.failed
+
+    @property
+    def x_realtime(self) -> float:
+        return self.audio_s / self.wall_s if self.wall_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress: one call ``scored``, ``failed`` or ``skipped`` (``info`` holds score/error/audio seconds)."""
+
+    kind: str
+    call_id: str
+    rel: str
+    summary: BatchSummary
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """One worker per two cores (each model runs two threads), capped by available memory."""
+    import psutil
+
+    mem_gb = psutil.virtual_memory().available / 2**30
+    return max(1, min(cpu_count() // 2, int(mem_gb // WORKER_MEMORY_GB)))
+
+
+def model_key(options: PipelineOptions) -> str:
+    """What about the model changes the transcript: name, compute type, beam size, language."""
+    from ..transcribe import model_info
+
+    m = model_info(options.asr)
+    return f"{m['name']}|{m['compute_type']}|beam{m['beam_size']}|{m['language']}"
+
+
+def _mark_dead_runs(store: Store) -> None:
+    """Runs on this host whose process is gone (killed) are marked ``killed``, not left ``running``."""
+    import psutil
+    import sqlalchemy as sa
+
+    from ..store import tables as t
+
+    rows = store.read_sql(sa.select(t.batch_runs.c.run_id, t.batch_runs.c.options)
+                          .where(t.batch_runs.c.status == "running", t.batch_runs.c.host == socket.gethostname()))
+    for run_id, opts in zip(rows["run_id"], rows["options"]):
+        pid = (opts if isinstance(opts, dict) else {}).get("pid")
+        if pid and not psutil.pid_exists(int(pid)):
+            store.update_run(int(run_id), status="killed")
+
+
+class _Pool:
+    """A local process pool that can be rebuilt after a worker dies, or a Dask client's executor."""
+
+    def __init__(self, options: BatchOptions, pipeline: PipelineOptions) -> None:
+        self.options, self.pipeline = options, pipeline
+        self.client = None
+        if options.scheduler:
+            self._connect()
+        else:
+            self.workers = options.workers or default_workers()
+            self._start_local()
+
+    def _connect(self) -> None:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - a dependency
+            raise ConfigError("--scheduler needs the 'distributed' package: pip install distributed") from None
+        try:
+            self.client = Client(self.options.scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {self.options.scheduler} ({exc}); "
+                              "start it with `dask scheduler` and check host/port") from None
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+        self.executor = self.client.get_executor(pure=False)
+        self.where = f"dask {self.options.scheduler}"
+
+    def _start_local(self) -> None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=init_worker,
+                                            initargs=(self.pipeline, os.getpid()))
+        self.where = "local"
+
+    def submit(self, job: Job) -> Future:
+        return self.executor.submit(score_job, job.call_id, job.path, self.pipeline, self.options.store_sensitive)
+
+    def warm_up(self) -> None:
+        """Load the model once before the night starts, so a missing model fails at once, not per call."""
+        try:
+            if self.client is not None:
+                self.client.run(warm, self.pipeline)
+            else:
+                self.executor.submit(warm, self.pipeline).result()
+        except QAError:
+            raise
+        except BrokenProcessPool:
+            raise ConfigError("worker processes could not start; check memory and --workers") from None
+
+    def restart(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self._start_local()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self.client is not None:
+            self.client.close()
+
+
+def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | None = None,
+              options: BatchOptions | None = None, *, source: str = "",
+              on_event: Callable[[Event], None] | None = None) -> BatchSummary:
+    """Score every job of ``discovery`` into ``store``; return the counts.
+
+    Raises ``KeyboardInterrupt`` after recording the run as ``interrupted`` (what was stored stays).
+    """
+    from ..rules import load_rules
+
+    pipeline = pipeline or PipelineOptions()
+    options = options or BatchOptions()
+    t0 = time.perf_counter()
+    rules = load_rules(pipeline.rules_dir)
+    mkey = model_key(pipeline)
+    if not options.scheduler and pipeline.asr.threads == 0:
+        n = options.workers or default_workers()
+        pipeline = replace(pipeline, asr=replace(pipeline.asr, threads=max(1, cpu_count() // n)))
+    summary = BatchSummary(found=len(discovery.jobs) + len(discovery.missing), warnings=list(discovery.warnings))
+    _mark_dead_runs(store)
+    states = store.call_states()
+    summary.run_id = run_id = store.start_run(
+        source=source, host=socket.gethostname(), qa_version=__version__, rules_version=rules.version,
+        model_key=mkey, scheduler=options.scheduler,
+        options={"pid": os.getpid(), "rescore": options.rescore, "store_sensitive": options.store_sensitive,
+                 "threads": pipeline.asr.threads}, n_found=summary.found)
+    emit = on_event or (lambda e: None)
+
+    def fail(job_id: str, path: str, rel: str, kind: str, error: str, job: Job | None = None, sha: str | None = None):
+        store.save_call(failure_row(job_id, path, kind=kind, error=error, size=job.size if job else None, sha256=sha,
+                                    meta=job.meta if job else {}, run_id=run_id, model_key=mkey,
+                                    rules_version=rules.version))
+        summary.failed += 1
+        summary.failures.append((job_id, rel, error))
+        emit(Event("failed", job_id, rel, summary, {"error": error, "kind": kind}))
+
+    for m in discovery.missing:
+        store.save_call(failure_row(m.call_id, m.path, kind="MissingRecording", error=m.reason, meta=m.meta,
+                                    run_id=run_id, model_key=mkey, rules_version=rules.version))
+        summary.failed += 1
+        summary.failures.append((m.call_id, m.path, m.reason))
+        emit(Event("failed", m.call_id, m.path, summary, {"error": m.reason, "kind": "MissingRecording"}))
+
+    def pending_jobs():
+        for job in discovery.jobs:
+            state = states.get(job.call_id)
+            if state and state[0] == "scored" and not options.rescore and state[2:] == (rules.version, mkey):
+                try:
+                    if job.sha256() == state[1]:
+                        summary.skipped += 1
+                        emit(Event("skipped", job.call_id, job.rel, summary))
+                        continue
+                except OSError:
+                    pass  # unreadable now: let the worker report it
+            yield job
+
+    def store_result(job: Job, res: dict) -> None:
+        if not res["ok"]:
+            fail(job.call_id, job.path, job.rel, res["kind"], res["error"], job)
+            return
+        report = res["report"]
+        row, children = call_rows(report, path=job.path, size=job.size, sha256=res.get("sha256"), meta=job.meta,
+                                  run_id=run_id, model_key=mkey, processing_s=res.get("seconds"))
+        store.save_call(row, children)
+        summary.scored += 1
+        summary.audio_s += float(report.get("duration_s") or 0.0)
+        summary.flagged += bool(row["flagged"])
+        summary.fatal += bool(row["fatal"])
+        emit(Event("scored", job.call_id, job.rel, summary,
+                   {"score": row["score"], "flagged": row["flagged"], "audio_s": row["duration_s"],
+                    "seconds": res.get("seconds")}))
+
+    pool = _Pool(options, pipeline)
+    summary.workers, summary.where = pool.workers, pool.where
+    store.update_run(run_id, workers=pool.workers)
+    status = "finished"
+    try:
+        pool.warm_up()
+        jobs = pending_jobs()
+        inflight: dict[Future, Job] = {}
+        suspects: collections.deque[Job] = collections.deque()
+        exhausted = False
+        while True:
+            limit = 1 if suspects else pool.workers * options.queue_per_worker
+            while len(inflight) < limit:
+                job = suspects.popleft() if suspects else (None if exhausted else next(jobs, None))
+                if job is None:
+                    exhausted = exhausted or not suspects
+                    break
+                inflight[pool.submit(job)] = job
+            if not inflight:
+                break
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken: list[Job] = []
+            for fut in done:
+                job = inflight.pop(fut)
+                try:
+                    store_result(job, fut.result())
+                except (BrokenProcessPool, CancelledError):
+                    broken.append(job)
+                except QAError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - e.g. dask's KilledWorker: this file, not the night
+                    fail(job.call_id, job.path, job.rel, type(exc).__name__,
+                         f"{job.path}: the worker scoring this file died ({type(exc).__name__}: {exc})", job)
+            if broken:
+                for fut, job in list(inflight.items()):  # the rest of the pool went down with it
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        store_result(job, fut.result())
+                    else:
+                        broken.append(job)
+                inflight.clear()
+                if len(broken) == 1:
+                    j = broken[0]
+                    fail(j.call_id, j.path, j.rel, "WorkerCrash", f"{j.path}: the worker process died while scoring "
+                         "this file (a crash in a decoder, or out of memory); the batch went on")
+                else:
+                    suspects.extend(broken)  # retried one at a time to find the one that kills workers
+                pool.restart()
+    except KeyboardInterrupt:
+        status = "interrupted"
+        summary.interrupted = True
+        raise
+    finally:
+        pool.close()
+        summary.wall_s = time.perf_counter() - t0
+        store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
+                         n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
+                         audio_s=summary.audio_s, wall_s=summary.wall_s)
+    return summary

@@ -1,0 +1,77 @@
+"""What runs in a worker process (local pool or Dask): score one call, return plain data.
+
+The model and the rules load once per process and stay cached. A worker never raises for a
+bad file: it returns the error, so the batch records it and goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+from ..audio import file_sha256
+from ..errors import QAError
+from ..pipeline import PipelineOptions, score_call
+from ..transcript_io import is_transcript
+
+_RULES: dict[str | None, Any] = {}
+
+
+def _rules(rules_dir: str | None):
+    from ..rules import load_rules
+
+    if rules_dir not in _RULES:
+        _RULES[rules_dir] = load_rules(rules_dir)
+    return _RULES[rules_dir]
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit when the batch process is gone (killed with -9), instead of lingering as an orphan."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(0)
+        time.sleep(0.5)
+
+
+def init_worker(options: PipelineOptions, parent_pid: int | None = None) -> None:
+    """Process-pool initializer: load the rules and the model once."""
+    if parent_pid:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    try:
+        warm(options)
+    except Exception:  # noqa: BLE001 - reported by the batch's own warm-up task, which fails fast
+        pass
+
+
+def warm(options: PipelineOptions) -> str:
+    from ..transcribe import load_model
+
+    _rules(options.rules_dir)
+    load_model(options.asr)
+    return f"pid {os.getpid()} ready"
+
+
+def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive: bool = False) -> dict[str, Any]:
+    """Score one file: ``{"ok": True, "report": {...}}`` or ``{"ok": False, "kind": ..., "error": ...}``."""
+    t0 = time.perf_counter()
+    try:
+        rules = _rules(options.rules_dir)
+        report = score_call(path, options, call_id=call_id, rules=rules)
+        if not store_sensitive:
+            from ..redact import redact_report
+
+            report = redact_report(report, rules.entity_options())
+        sha = file_sha256(path) if is_transcript(path) else report.audio.sha256
+        return {"ok": True, "report": report.to_dict(), "sha256": sha, "seconds": time.perf_counter() - t0,
+                "pid": os.getpid()}
+    except QAError as exc:
+        return {"ok": False, "kind": type(exc).__name__, "error": str(exc), "seconds": time.perf_counter() - t0}
+    except MemoryError:
+        return {"ok": False, "kind": "MemoryError", "error": f"{path}: out of memory while scoring; "
+                "run fewer workers (--workers) or split the file", "seconds": time.perf_counter() - t0}
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the night
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        return {"ok": False, "kind": "InternalError", "error": f"{path}: internal error {type(exc).__name__}: {msg}",
+                "seconds": time.perf_counter() - t0}

@@ -1,0 +1,194 @@
+"""The results store: one SQLite file by default, any SQLAlchemy URL (PostgreSQL) when a team outgrows it.
+
+Concurrency: SQLite runs in WAL mode, so the review page reads while a batch writes; every
+write is one ``BEGIN IMMEDIATE`` transaction (a call with all its rows, or nothing), so
+concurrent writers queue on ``busy_timeout`` instead of failing, and a process killed at any
+moment leaves either the whole call or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ..errors import StoreError
+from . import tables as t
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 60_000
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def database_url(target: str | Path) -> str:
+    """A path becomes ``sqlite:///…``; anything with ``://`` is taken as a SQLAlchemy URL."""
+    text = str(target)
+    if "://" in text:
+        return text
+    path = Path(text).expanduser().resolve()
+    if not path.parent.is_dir():
+        raise StoreError(f"{target}: folder {path.parent} does not exist; create it or choose another --db")
+    if path.is_dir():
+        raise StoreError(f"{target}: is a folder; give a file name such as {path / 'qa.db'}")
+    return f"sqlite:///{path}"
+
+
+def _sqlite_setup(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("qa_write") else "BEGIN")
+
+
+class Store:
+    """Open (and migrate) a results database.
+
+    >>> store = Store("results.db")  # doctest: +SKIP
+    >>> store.count_calls()  # doctest: +SKIP
+    """
+
+    def __init__(self, target: str | Path, *, migrate: bool = True) -> None:
+        self.url = database_url(target)
+        self.label = str(target)
+        try:
+            self.engine = sa.create_engine(self.url, future=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            raise StoreError(f"{self.label}: not a usable database URL ({exc}); give a file path or e.g. "
+                             "postgresql+psycopg://user@host/qa") from None
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_setup(self.engine)
+        if migrate:
+            self.upgrade()
+
+    # -- schema ------------------------------------------------------------------------------
+    def _alembic(self):
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return cfg
+
+    def head(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
+
+    def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self._connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def upgrade(self, target: str = "head") -> None:
+        """Bring the schema to ``target`` (default: newest); stored rows are kept."""
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        cfg = self._alembic()
+        known = {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+        current = self.revision()
+        if current is not None and current not in known:
+            raise StoreError(f"{self.label}: database schema '{current}' is newer than this qa-pipeline knows "
+                             f"(newest {self.head()}); upgrade qa-pipeline before using this database")
+        if current == (self.head() if target == "head" else target):
+            return
+        with self._write() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)
+
+    # -- connections -------------------------------------------------------------------------
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except sa.exc.OperationalError as exc:
+            raise StoreError(f"{self.label}: {exc.orig}; check the path/URL and that the database is reachable") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._connect() as conn:
+            conn.execution_options(qa_write=True)
+            with conn.begin():
+                yield conn
+
+    def read_sql(self, query: Any, params: dict | None = None):
+        """Run a SELECT into a pandas DataFrame."""
+        import pandas as pd
+
+        with self._connect() as conn:
+            return pd.read_sql(query, conn, params=params)
+
+    # -- batch runs --------------------------------------------------------------------------
+    def start_run(self, **fields: Any) -> int:
+        row = {"started_at": utcnow(), "status": "running", "n_found": 0, "n_scored": 0, "n_skipped": 0,
+               "n_failed": 0, "n_flagged": 0, "audio_s": 0.0, **fields}
+        with self._write() as conn:
+            return int(conn.execute(sa.insert(t.batch_runs).values(row)).inserted_primary_key[0])
+
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        with self._write() as conn:
+            conn.execute(sa.update(t.batch_runs).where(t.batch_runs.c.run_id == run_id).values(fields))
+
+    # -- calls -------------------------------------------------------------------------------
+    def call_states(self) -> dict[str, tuple]:
+        """``call_id → (status, content_sha256, rules_version, model_key)`` for every stored call."""
+        c = t.calls.c
+        with self._connect() as conn:
+            rows = conn.execute(sa.select(c.call_id, c.status, c.content_sha256, c.rules_version, c.model_key))
+            return {r[0]: tuple(r[1:]) for r in rows}
+
+    def count_calls(self, status: str | None = None) -> int:
+        q = sa.select(sa.func.count()).select_from(t.calls)
+        if status:
+            q = q.where(t.calls.c.status == status)
+        with self._connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def save_call(self, row: dict[str, Any], children: dict[str, list[dict]] | None = None) -> None:
+        """Store one call and its rows (checks, findings, metrics, utterances, report) atomically,
+        replacing whatever was stored for the same ``call_id``."""
+        children = children or {}
+        call_id = row["call_id"]
+        with self._write() as conn:
+            for table in t.CHILD_TABLES:
+                conn.execute(sa.delete(table).where(table.c.call_id == call_id))
+            done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
+            if not done:
+                conn.execute(sa.insert(t.calls).values(row))
+            for table in t.CHILD_TABLES:
+                rows = children.get(table.name)
+                if rows:
+                    conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+
+    def report(self, call_id: str) -> dict | None:
+        """The stored JSON report of one call."""
+        with self._connect() as conn:
+            return conn.execute(sa.select(t.reports.c.report).where(t.reports.c.call_id == call_id)).scalar()
+
+    def save_sample(self, sample_id: str, rows: list[dict]) -> None:
+        now = utcnow()
+        with self._write() as conn:
+            conn.execute(sa.delete(t.review_samples).where(t.review_samples.c.sample_id == sample_id))
+            if rows:
+                conn.execute(sa.insert(t.review_samples),
+                             [{"sample_id": sample_id, "created_at": now, **r} for r in rows])
+
+    def close(self) -> None:
+        self.engine.dispose()

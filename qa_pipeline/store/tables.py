@@ -1,0 +1,148 @@
+"""The results store's tables (SQLAlchemy Core), as of the newest migration.
+
+One row per call in ``calls`` (scored or failed); its checks, findings, metrics and
+transcript hang off it and are replaced together when the call is re-scored. ``reports``
+keeps the whole JSON report (schema 1.1) for the review page. Migrations under
+``migrations/versions`` build exactly these tables; ``tests/test_store.py`` checks both agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+batch_runs = sa.Table(
+    "batch_runs", metadata,
+    sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(16), nullable=False),  # running | finished | interrupted
+    sa.Column("source", sa.Text),
+    sa.Column("host", sa.String(255)),
+    sa.Column("qa_version", sa.String(32)),
+    sa.Column("rules_version", sa.String(64)),
+    sa.Column("model_key", sa.String(255)),
+    sa.Column("workers", sa.Integer),
+    sa.Column("scheduler", sa.String(255)),
+    sa.Column("options", sa.JSON),
+    sa.Column("n_found", sa.Integer, nullable=False, default=0),
+    sa.Column("n_scored", sa.Integer, nullable=False, default=0),
+    sa.Column("n_skipped", sa.Integer, nullable=False, default=0),
+    sa.Column("n_failed", sa.Integer, nullable=False, default=0),
+    sa.Column("n_flagged", sa.Integer, nullable=False, default=0),
+    sa.Column("audio_s", sa.Float, nullable=False, default=0.0),
+    sa.Column("wall_s", sa.Float),
+)
+
+calls = sa.Table(
+    "calls", metadata,
+    sa.Column("call_id", sa.String(255), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # scored | failed
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("file_size", sa.BigInteger),
+    sa.Column("content_sha256", sa.String(64)),
+    sa.Column("rules_version", sa.String(64)),
+    sa.Column("model_key", sa.String(255)),
+    sa.Column("qa_version", sa.String(32)),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("batch_runs.run_id")),
+    sa.Column("scored_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("error_kind", sa.String(64)),
+    sa.Column("error", sa.Text),
+    # metadata from the phone system (manifest or file name)
+    sa.Column("agent_id", sa.String(64)),
+    sa.Column("agent_name", sa.String(255)),
+    sa.Column("team", sa.String(255)),
+    sa.Column("direction", sa.String(16)),
+    sa.Column("queue", sa.String(255)),
+    sa.Column("started_at", sa.DateTime),  # call-center local time
+    sa.Column("meta", sa.JSON),
+    # audio facts
+    sa.Column("duration_s", sa.Float),
+    sa.Column("sample_rate", sa.Integer),
+    sa.Column("channels", sa.Integer),
+    sa.Column("format", sa.String(32)),
+    sa.Column("codec", sa.String(32)),
+    # result
+    sa.Column("score", sa.Float),
+    sa.Column("flagged", sa.Boolean),
+    sa.Column("fatal", sa.Boolean),
+    sa.Column("flag_reasons", sa.JSON),
+    sa.Column("redacted", sa.Boolean),
+    sa.Column("n_utterances", sa.Integer),
+    sa.Column("processing_s", sa.Float),
+    sa.Index("ix_calls_started_at", "started_at"),
+    sa.Index("ix_calls_agent", "agent_id", "started_at"),
+    sa.Index("ix_calls_team", "team"),
+    sa.Index("ix_calls_flagged", "flagged", "score"),
+    sa.Index("ix_calls_status", "status"),
+)
+
+checks = sa.Table(
+    "checks", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("check_id", sa.String(128), primary_key=True),
+    sa.Column("title", sa.Text),
+    sa.Column("section", sa.String(128)),
+    sa.Column("status", sa.String(8), nullable=False),  # pass | fail | n/a | manual
+    sa.Column("points", sa.Float),
+    sa.Column("points_possible", sa.Float),
+    sa.Column("severity", sa.String(16)),
+    sa.Column("fatal", sa.Boolean, nullable=False, default=False),
+    sa.Column("hits", sa.Integer, nullable=False, default=0),
+    sa.Column("summary", sa.Text),
+    sa.Index("ix_checks_check", "check_id", "status"),
+)
+
+findings = sa.Table(
+    "findings", metadata,
+    sa.Column("finding_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("check_id", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # finding (explains a fail/n-a) | evidence (a pass)
+    sa.Column("start_s", sa.Float),
+    sa.Column("end_s", sa.Float),
+    sa.Column("speaker", sa.String(16)),
+    sa.Column("quote", sa.Text),
+    sa.Column("why", sa.Text),
+    sa.Column("heard", sa.Text),
+    sa.Column("matched", sa.Text),
+    sa.Column("similarity", sa.Float),
+    sa.Index("ix_findings_call", "call_id", "check_id"),
+)
+
+metrics = sa.Table(
+    "metrics", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("speaker", sa.String(16), primary_key=True),  # "" for call-level metrics
+    sa.Column("value", sa.Float),
+)
+
+utterances = sa.Table(
+    "utterances", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("idx", sa.Integer, primary_key=True),
+    sa.Column("speaker", sa.String(16), nullable=False),
+    sa.Column("start_s", sa.Float, nullable=False),
+    sa.Column("end_s", sa.Float, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+reports = sa.Table(
+    "reports", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("schema_version", sa.String(8), nullable=False),
+    sa.Column("report", sa.JSON, nullable=False),
+)
+
+review_samples = sa.Table(
+    "review_samples", metadata,
+    sa.Column("sample_id", sa.String(64), primary_key=True),
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("reason", sa.String(32), nullable=False),  # flagged | fatal | sampled | agent-minimum
+    sa.Column("stratum", sa.String(255)),
+    sa.Column("created_at", sa.DateTime, nullable=False),  # UTC
+)
+
+CHILD_TABLES = (checks, findings, metrics, utterances, reports)
