@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -138,3 +139,148 @@ def batch(
     _print_summary(summary, out)
     if summary.failed:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+DateFrom = Annotated[Optional[str], typer.Option("--from", help="First day (YYYY-MM-DD) [default: the first call].")]
+DateTo = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive [default: the last call].")]
+
+
+# What fits a terminal; every column is in the csv/xlsx/parquet output.
+TERMINAL_COLUMNS = {
+    "days": ["day", "calls", "audio_h", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
+             "agent_interrupt_rate", "failed_files"],
+    "agents": ["agent_id", "agent_name", "team", "calls", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
+               "agent_interrupt_rate"],
+    "teams": ["team", "calls", "aht_s", "mean_score", "flagged_rate", "fatal", "silence_rate", "agent_interrupt_rate"],
+    "checks": ["check_id", "applicable", "fails", "fail_rate", "hits", "not_applicable", "trend_per_week"],
+    "review sample": ["call_id", "agent_id", "started_at", "duration_s", "score", "reason", "stratum"],
+}
+
+
+def _print_frame(title: str, df, console: Console) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    cols = [c for c in TERMINAL_COLUMNS.get(title, list(df.columns)) if c in df.columns]
+    for c in cols:
+        table.add_column(str(c), overflow="fold", no_wrap=c in ("day", "started_at", "check_id"))
+    for _, row in df.iterrows():
+        table.add_row(*[_cell(row[c], c) for c in cols])
+    console.print(table)
+    if len(cols) < len(df.columns):
+        console.print(f"  ({len(df.columns) - len(cols)} more columns with --format csv, xlsx or parquet)")
+
+
+def _cell(v, col: str) -> str:
+    import math
+
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, float):
+        if "rate" in col or col.startswith("fail_rate:") or col.endswith("_share"):
+            return f"{v * 100:.1f}%"
+        return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
+    return str(v)
+
+
+@app.command()
+@handle_errors
+def report(
+    db: DbOption = "qa.db",
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
+                                                           "check_days [default: all].")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
+                                                         "or parquet.")] = Format.table,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "
+                                                                    "xlsx [default: ./qa-report].")] = None,
+    charts: Annotated[Optional[Path], typer.Option(help="Also draw PNG trend charts into this folder.")] = None,
+) -> None:
+    """Per day, agent, team and check: calls, scores, flagged, fail rates, 通话均长/静音率/抢话率."""
+    from .reports import VIEWS, Period, build_report, parse_day, write_charts, write_report
+    from .store import Store
+
+    period = Period(parse_day(date_from), parse_day(date_to))
+    wanted = view or list(VIEWS)
+    unknown = [v for v in wanted if v not in VIEWS]
+    if unknown:
+        from .errors import InputError
+
+        raise InputError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
+    store = Store(db)
+    views = {k: v for k, v in build_report(store, period).items() if k in wanted}
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    n_calls = int(views["days"]["calls"].sum()) if "days" in views and not views["days"].empty else None
+    if fmt == Format.table:
+        console.print(f"QA report {period.label()}" + (f": {n_calls} scored calls" if n_calls is not None else ""))
+        for name, df in views.items():
+            if name == "check_days":
+                continue  # a wide day × check grid: see --charts or the files
+            if df.empty:
+                console.print(f"{name}: no scored calls in this period")
+            else:
+                _print_frame(name, df, console)
+    else:
+        for path in write_report(views, fmt.value, out or Path("qa-report")):
+            typer.echo(str(path))
+    if charts:
+        all_views = build_report(store, period) if set(wanted) != set(VIEWS) else views
+        for path in write_charts(all_views, charts):
+            typer.echo(str(path))
+
+
+@app.command()
+@handle_errors
+def sample(
+    db: DbOption = "qa.db",
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    rate: Annotated[float, typer.Option(min=0, max=1, help="Share of calls to review at random "
+                                                           "(seeds: 0.005–0.02).")] = 0.02,
+    margin: Annotated[Optional[float], typer.Option(help="E: accepted error of the mean score, in points; "
+                                                         "then n ≥ z²σ²/E².")] = None,
+    confidence: Annotated[float, typer.Option(help="Confidence giving z (0.95 → 1.96).")] = 0.95,
+    sigma: Annotated[Optional[float], typer.Option(help="σ of the score [default: estimated from the calls].")] = None,
+    per_agent: Annotated[int, typer.Option(min=0, help="At least this many calls per agent (seeds: 5–15 "
+                                                       "a month).")] = 0,
+    no_flagged: Annotated[bool, typer.Option("--no-flagged", help="Do not add every flagged/fatal call.")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same sample).")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the sample as CSV.")] = None,
+    save: Annotated[Optional[str], typer.Option(help="Store the sample under this name (for the review page).")] = None,
+) -> None:
+    """Calls for human review: all flagged and fatal, plus a MITLA-balanced random sample."""
+    from .reports import Period, load_calls, parse_day
+    from .sampling import SampleOptions, draw_sample
+    from .store import Store
+
+    store = Store(db)
+    calls = load_calls(store, Period(parse_day(date_from), parse_day(date_to)))
+    s = draw_sample(calls, SampleOptions(rate=rate, margin_points=margin, confidence=confidence, sigma_points=sigma,
+                                         per_agent_min=per_agent, include_flagged=not no_flagged, seed=seed))
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    f = s.formula
+    if f:
+        line = f"{f['N']} scored calls; random target {s.n_target} (rate {f['rate']:g} → {f['n_rate']}"
+        if "n_formula" in f:
+            line += f"; z²σ²/E² = {f['z']}² × {f['sigma']}² / {f['E']:g}² → {f['n_formula']}"
+        console.print(line + ")")
+    counts = s.calls["reason"].value_counts().to_dict() if not s.calls.empty else {}
+    console.print("chosen: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
+    if not s.calls.empty:
+        _print_frame("review sample", s.calls, console)
+        _print_frame("balance (MITLA): share of calls vs share of the random sample", s.balance, console)
+    if out:
+        s.calls.to_csv(out, index=False, encoding="utf-8-sig")
+        typer.echo(str(out))
+    if save:
+        store.save_sample(save, [{"call_id": r.call_id, "reason": r.reason, "stratum": r.stratum}
+                                 for r in s.calls.itertuples()])
+        typer.echo(f"saved sample '{save}' ({len(s.calls)} calls)")
