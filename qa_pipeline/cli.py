@@ -235,5 +235,7 @@ def main() -> None:
 
 from . import cli_batch  # noqa: E402,F401 - registers batch, report and sample on `app`
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # python -m qa_pipeline.cli: use the package's commands (batch & co. included)
+    from qa_pipeline.cli import main as _main
+
+    _main()

@@ -127,8 +127,8 @@ def _mark_dead_runs(store: Store) -> None:
 class _Pool:
     """A local process pool that can be rebuilt after a worker dies, or a Dask client's executor."""
 
-    def __init__(self, options: BatchOptions, pipeline: PipelineOptions) -> None:
-        self.options, self.pipeline = options, pipeline
+    def __init__(self, options: BatchOptions, pipeline: PipelineOptions, with_model: bool = True) -> None:
+        self.options, self.pipeline, self.with_model = options, pipeline, with_model
         self.client = None
         if options.scheduler:
             self._connect()
@@ -155,7 +155,7 @@ class _Pool:
         from concurrent.futures import ProcessPoolExecutor
 
         self.executor = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=init_worker,
-                                            initargs=(self.pipeline, os.getpid()))
+                                            initargs=(self.pipeline, os.getpid(), self.with_model))
         self.where = "local"
 
     def submit(self, job: Job) -> Future:
@@ -165,9 +165,9 @@ class _Pool:
         """Load the model once before the night starts, so a missing model fails at once, not per call."""
         try:
             if self.client is not None:
-                self.client.run(warm, self.pipeline)
+                self.client.run(warm, self.pipeline, self.with_model)
             else:
-                self.executor.submit(warm, self.pipeline).result()
+                self.executor.submit(warm, self.pipeline, self.with_model).result()
         except QAError:
             raise
         except BrokenProcessPool:
@@ -254,7 +254,9 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                    {"score": row["score"], "flagged": row["flagged"], "audio_s": row["duration_s"],
                     "seconds": res.get("seconds")}))
 
-    pool = _Pool(options, pipeline)
+    from ..transcript_io import is_transcript
+
+    pool = _Pool(options, pipeline, with_model=any(not is_transcript(j.path) for j in discovery.jobs))
     summary.workers, summary.where = pool.workers, pool.where
     store.update_run(run_id, workers=pool.workers)
     status = "finished"

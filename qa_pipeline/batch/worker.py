@@ -35,21 +35,22 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(0.5)
 
 
-def init_worker(options: PipelineOptions, parent_pid: int | None = None) -> None:
-    """Process-pool initializer: load the rules and the model once."""
+def init_worker(options: PipelineOptions, parent_pid: int | None = None, with_model: bool = True) -> None:
+    """Process-pool initializer: load the rules and (when there is audio to score) the model once."""
     if parent_pid:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     try:
-        warm(options)
+        warm(options, with_model)
     except Exception:  # noqa: BLE001 - reported by the batch's own warm-up task, which fails fast
         pass
 
 
-def warm(options: PipelineOptions) -> str:
+def warm(options: PipelineOptions, with_model: bool = True) -> str:
     from ..transcribe import load_model
 
     _rules(options.rules_dir)
-    load_model(options.asr)
+    if with_model:
+        load_model(options.asr)
     return f"pid {os.getpid()} ready"
 
 

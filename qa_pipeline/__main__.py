@@ -1,0 +1,5 @@
+"""``python -m qa_pipeline`` is ``qa``."""
+
+from .cli import main
+
+main()
