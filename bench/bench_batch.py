@@ -74,11 +74,32 @@ def run(folder: Path, workers: int, threads: int, scheduler: str | None = None) 
             "calls_per_hour": round(s.scored / wall * 3600), "peak_worker_rss_mb": [round(m) for m in big]}
 
 
+def store_writes(n: int = 300) -> dict:
+    """How many calls a second one writer stores (SQLite, WAL): the ceiling of any cluster."""
+    from qa_pipeline.pipeline import score_call
+    from qa_pipeline.store import call_rows
+
+    tmp = Path(tempfile.mkdtemp())
+    lines = [{"speaker": "agent" if i % 2 == 0 else "customer", "text": "您好，请问您的保单号是多少？"} for i in range(40)]
+    (tmp / "d.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    report = score_call(tmp / "d.jsonl").to_dict()
+    store = Store(tmp / "w.db")
+    t0 = time.perf_counter()
+    for i in range(n):
+        row, children = call_rows({**report, "call_id": f"c{i}"}, path="x", size=1, sha256="0", meta={}, run_id=None,
+                                  model_key="m")
+        store.save_call(row, children)
+    wall = time.perf_counter() - t0
+    shutil.rmtree(tmp)
+    return {"store_writes_per_s": round(n / wall), "utterances_per_call": len(lines)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--copies", type=int, default=2, help="copies of the 9 sample calls (2 → 24 min of audio)")
     ap.add_argument("--dask", action="store_true", help="also run on a Dask LocalCluster with 2 workers")
     args = ap.parse_args()
+    print(json.dumps(store_writes()))
     folder = Path(tempfile.mkdtemp())
     for k in range(args.copies):
         for p in AUDIO:

@@ -190,6 +190,26 @@ def _refine_onsets(audio: np.ndarray, spans: list[Interval], options: Transcribe
     return out
 
 
+def one_blas_thread() -> None:
+    """numpy's BLAS on one thread, once per process, so a call's transcript never depends on the machine.
+
+    faster-whisper computes the log-mel features with numpy, and the last bit of the result
+    depends on how many threads BLAS splits the work over; that was enough to change words
+    (宝费 vs 保费) between a Dask worker (its nanny sets ``OMP_NUM_THREADS=1``) and a local
+    process using every core. One thread everywhere gives one answer and costs nothing
+    measurable (the model runs on its own threads).
+    """
+    global _BLAS_PINNED
+    if not _BLAS_PINNED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
+        _BLAS_PINNED = True
+
+
+_BLAS_PINNED = False
+
+
 def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions | None = None,
                       speech: dict[str, list[Interval]] | None = None) -> dict[str, ChannelResult]:
     """Transcribe each speaker's track.
@@ -205,6 +225,7 @@ def transcribe_tracks(tracks: dict[str, np.ndarray], options: TranscribeOptions 
     -------
     dict of speaker → :class:`ChannelResult`
     """
+    one_blas_thread()
     options = options or TranscribeOptions()
     speakers = list(tracks)
     speech = speech or {spk: detect_speech(tracks[spk], options) for spk in speakers}

@@ -62,17 +62,21 @@ class Discovery:
 
 
 def find_files(folder: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> list[Path]:
-    """Files under ``folder`` (recursive) whose name or relative path matches an include glob and no exclude glob."""
+    """Files under ``folder`` (recursive) whose name or relative path matches an include glob and no exclude glob.
+
+    Hidden folders and files are left out: ``._call.wav`` is macOS's resource fork of ``call.wav``
+    on a network share (not audio, and by its name the same call id as the real recording).
+    """
     include = include or AUDIO_GLOBS
     out = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        for name in sorted(f for f in files if not f.startswith(".")):
             p = Path(root) / name
             rel = p.relative_to(folder).as_posix()
             if not any(fnmatch.fnmatch(name.lower(), g.lower()) or fnmatch.fnmatch(rel, g) for g in include):
                 continue
-            if any(fnmatch.fnmatch(name, g) or fnmatch.fnmatch(rel, g) for g in exclude):
+            if any(fnmatch.fnmatch(name.lower(), g.lower()) or fnmatch.fnmatch(rel, g) for g in exclude):
                 continue
             out.append(p)
     return out
@@ -90,7 +94,9 @@ def parse_when(date: Any = None, time: Any = None) -> str | None:
     if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) in (4, 6):
         t = parts[1].ljust(6, "0")
         parts[1] = f"{t[:2]}:{t[2:4]}:{t[4:]}"
-    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) in (8, 14):
+    if len(parts) == 1 and parts[0].isdigit():
+        if len(parts[0]) not in (8, 12, 14):  # 1122, 143005: not a date on its own
+            return None
         s = parts[0].ljust(14, "0")
         parts = [f"{s[:4]}-{s[4:6]}-{s[6:8]}", f"{s[8:10]}:{s[10:12]}:{s[12:]}"]
     try:

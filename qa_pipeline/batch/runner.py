@@ -24,7 +24,7 @@ from ..pipeline import PipelineOptions
 from ..store import Store, call_rows, failure_row
 from ..store.db import utcnow
 from .discover import Discovery, Job
-from .worker import init_worker, score_job, warm
+from .worker import host_cores, init_worker, score_job, warm
 
 WORKER_MEMORY_GB = 1.2  # peak resident memory of one worker (bench/bench_batch.py)
 
@@ -147,6 +147,13 @@ class _Pool:
             raise ConfigError(f"cannot reach the Dask scheduler at {self.options.scheduler} ({exc}); "
                               "start it with `dask scheduler` and check host/port") from None
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+        if self.workers and self.pipeline.asr.threads == 0:
+            # Dask pins OMP_NUM_THREADS=1 in its workers; give the model the host's cores ÷ its worker processes
+            hosts = list(self.client.run(host_cores).values())
+            if hosts:
+                per_host = collections.Counter(h for h, _ in hosts)
+                threads = max(1, min(cores // per_host[h] for h, cores in hosts))
+                self.pipeline = replace(self.pipeline, asr=replace(self.pipeline.asr, threads=threads))
         self.executor = self.client.get_executor(pure=False)
         self.where = f"dask {self.options.scheduler}"
 
@@ -174,13 +181,19 @@ class _Pool:
             raise ConfigError("worker processes could not start; check memory and --workers") from None
 
     def restart(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=True, cancel_futures=True)  # broken: its processes are gone, this is quick
         self._start_local()
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
         if self.client is not None:
-            self.client.close()
+            try:
+                self.executor.shutdown(wait=False)  # dask's executor: no cancel_futures; wait=False cancels the rest
+            finally:
+                self.client.close()
+            return
+        # wait=True joins the pool's manager thread now; with wait=False it races the interpreter's exit hook,
+        # which then prints "OSError: [Errno 9] Bad file descriptor" with a traceback after the summary.
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | None = None,
@@ -218,12 +231,22 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         summary.failures.append((job_id, rel, error))
         emit(Event("failed", job_id, rel, summary, {"error": error, "kind": kind}))
 
+    kept = 0
     for m in discovery.missing:
+        state = states.get(m.call_id)
+        if state and state[0] == "scored":  # scored on an earlier night, its recording since moved: keep the result
+            kept += 1
+            summary.skipped += 1
+            emit(Event("skipped", m.call_id, m.path, summary))
+            continue
         store.save_call(failure_row(m.call_id, m.path, kind="MissingRecording", error=m.reason, meta=m.meta,
                                     run_id=run_id, model_key=mkey, rules_version=rules.version))
         summary.failed += 1
         summary.failures.append((m.call_id, m.path, m.reason))
         emit(Event("failed", m.call_id, m.path, summary, {"error": m.reason, "kind": "MissingRecording"}))
+    if kept:
+        summary.warnings.append(f"{kept} call(s) in the manifest have no recording under the folder but were scored "
+                                "before; their stored results are kept")
 
     def pending_jobs():
         for job in discovery.jobs:
@@ -265,9 +288,12 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         jobs = pending_jobs()
         inflight: dict[Future, Job] = {}
         suspects: collections.deque[Job] = collections.deque()
+        deaths: collections.Counter[str] = collections.Counter()  # worker deaths each call was in flight for
         exhausted = False
         while True:
-            limit = 1 if suspects else pool.workers * options.queue_per_worker
+            # a call being retried runs alone, up to its end: the last one too, not beside new calls
+            retrying = suspects or any(deaths[j.call_id] for j in inflight.values())
+            limit = 1 if retrying else pool.workers * options.queue_per_worker
             while len(inflight) < limit:
                 job = suspects.popleft() if suspects else (None if exhausted else next(jobs, None))
                 if job is None:
@@ -296,7 +322,8 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                     else:
                         broken.append(job)
                 inflight.clear()
-                if len(broken) == 1:
+                deaths.update(j.call_id for j in broken)
+                if len(broken) == 1 and deaths[broken[0].call_id] > 1:  # killed a worker again, alone
                     j = broken[0]
                     fail(j.call_id, j.path, j.rel, "WorkerCrash", f"{j.path}: the worker process died while scoring "
                          "this file (a crash in a decoder, or out of memory); the batch went on")
@@ -308,9 +335,11 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         summary.interrupted = True
         raise
     finally:
-        pool.close()
-        summary.wall_s = time.perf_counter() - t0
-        store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
-                         n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
-                         audio_s=summary.audio_s, wall_s=summary.wall_s)
+        try:
+            pool.close()
+        finally:  # the run's row is closed even if shutting the pool down fails
+            summary.wall_s = time.perf_counter() - t0
+            store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
+                             n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
+                             audio_s=summary.audio_s, wall_s=summary.wall_s)
     return summary

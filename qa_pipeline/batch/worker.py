@@ -54,6 +54,17 @@ def warm(options: PipelineOptions, with_model: bool = True) -> str:
     return f"pid {os.getpid()} ready"
 
 
+def host_cores() -> tuple[str, int]:
+    """This worker's machine and usable cores (asked of every Dask worker to size the model's threads)."""
+    import socket
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        cores = os.cpu_count() or 1
+    return socket.gethostname(), cores
+
+
 def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive: bool = False) -> dict[str, Any]:
     """Score one file: ``{"ok": True, "report": {...}}`` or ``{"ok": False, "kind": ..., "error": ...}``."""
     t0 = time.perf_counter()

@@ -118,7 +118,11 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 yield conn
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:
+            # OperationalError (cannot open, locked, unreachable) or a plain DatabaseError ("file is not a
+            # database": --db pointed at some other file); integrity/programming errors are bugs, not the store's
+            if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
+                raise
             raise StoreError(f"{self.label}: {exc.orig}; check the path/URL and that the database is reachable") from None
 
     @contextmanager

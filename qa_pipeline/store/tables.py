@@ -3,7 +3,7 @@
 One row per call in ``calls`` (scored or failed); its checks, findings, metrics and
 transcript hang off it and are replaced together when the call is re-scored. ``reports``
 keeps the whole JSON report (schema 1.1) for the review page. Migrations under
-``migrations/versions`` build exactly these tables; ``tests/test_store.py`` checks both agree.
+``migrations/versions`` build exactly these tables; ``tests/test_batch.py`` checks both agree.
 """
 
 from __future__ import annotations
