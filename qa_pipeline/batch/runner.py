@@ -26,7 +26,7 @@ from ..store.db import utcnow
 from .discover import Discovery, Job
 from .worker import host_cores, init_worker, score_job, warm
 
-WORKER_MEMORY_GB = 1.2  # peak resident memory of one worker (bench/bench_batch.py)
+WORKER_MEMORY_GB = 1.3  # peak resident memory of one worker (bench/bench_batch.py: 1.2 GB)
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,15 @@ def cpu_count() -> int:
 
 
 def default_workers() -> int:
-    """One worker per two cores (each model runs two threads), capped by available memory."""
+    """One single-threaded worker per core, capped by available memory.
+
+    Measured on 2 cores (bench/bench_batch.py): 2 workers × 1 thread run at 25× real time,
+    1 worker × 2 threads at 16×: the model's second thread helps little, a second process a lot.
+    """
     import psutil
 
     mem_gb = psutil.virtual_memory().available / 2**30
-    return max(1, min(cpu_count() // 2, int(mem_gb // WORKER_MEMORY_GB)))
+    return max(1, min(cpu_count(), int(mem_gb // WORKER_MEMORY_GB)))
 
 
 def model_key(options: PipelineOptions) -> str:
