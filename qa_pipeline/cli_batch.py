@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import time
 import sys
 from enum import Enum
 from pathlib import Path
@@ -29,6 +30,7 @@ class _Progress:
     def __init__(self, total: int, console: Console) -> None:
         self.console, self.total = console, total
         self.bar = None
+        self.t0 = time.perf_counter()
         if console.is_terminal:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
@@ -42,12 +44,11 @@ class _Progress:
     def __call__(self, e) -> None:
         s = e.summary
         if self.bar is not None:
-            rate = s.audio_s / max(s.wall_s or 1e-9, 1e-9)
+            rate = s.audio_s / max(time.perf_counter() - self.t0, 1e-9)
             self.bar.update(self.task, completed=s.done, stats=f"ok {s.scored} skip {s.skipped} failed {s.failed} "
-                                                               f"flagged {s.flagged}")
+                                                               f"flagged {s.flagged} · {rate:.1f}× real time")
             if e.kind == "failed":
                 self.bar.console.print(f"failed {e.rel}: {e.info.get('error')}", markup=False, highlight=False)
-            del rate
             return
         stamp = dt.datetime.now().strftime("%H:%M:%S")
         head = f"{stamp} [{s.done}/{self.total}] {e.kind:7s} {e.call_id}"

@@ -789,3 +789,32 @@ def test_discover_duplicate_call_ids_keep_both_files(tmp_path):
                    "20261123_100000_A003_c02.wav": "c02"}
     assert {j.meta["agent_id"] for j in found.jobs} == {"A001", "A002", "A003"}  # metadata kept
     assert len(found.warnings) == 1 and "claimed by more than one file (c01" in found.warnings[0]
+
+
+def test_two_batches_write_one_sqlite_file_at_once(tmp_path):
+    """Concurrent writers: two `qa batch` processes (transcripts, no ASR) into the same file."""
+    procs, n = [], 30
+    for k in ("east", "west"):
+        folder = tmp_path / k
+        folder.mkdir()
+        for i in range(n):
+            lines = [{"speaker": "agent", "text": "您好，安心保险客服中心，工号1234，很高兴为您服务。"},
+                     {"speaker": "customer", "text": f"我想查一下第{i}号保单。"},
+                     {"speaker": "agent", "text": "感谢您的来电，再见。"}]
+            (folder / f"{k}{i:02d}.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines),
+                                                     encoding="utf-8")
+        procs.append(subprocess.Popen(qa("batch", folder, "--db", tmp_path / "shared.db", "--include", "*.jsonl",
+                                         "--workers", "1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env=_env()))
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-500:] for o in outs]
+    con = sqlite3.connect(tmp_path / "shared.db")
+    try:
+        assert con.execute("select count(*), count(distinct call_id) from calls where status = 'scored'"
+                           ).fetchone() == (2 * n, 2 * n)
+        per_call = con.execute("select count(*) from checks where call_id = 'east00'").fetchone()[0]
+        assert per_call > 0
+        assert con.execute("select count(*) from checks").fetchone()[0] == 2 * n * per_call
+        assert con.execute("select count(*), sum(status = 'finished') from batch_runs").fetchone() == (2, 2)
+    finally:
+        con.close()

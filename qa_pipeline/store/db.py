@@ -170,16 +170,24 @@ class Store:
         replacing whatever was stored for the same ``call_id``."""
         children = children or {}
         call_id = row["call_id"]
-        with self._write() as conn:
-            for table in t.CHILD_TABLES:
-                conn.execute(sa.delete(table).where(table.c.call_id == call_id))
-            done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
-            if not done:
-                conn.execute(sa.insert(t.calls).values(row))
-            for table in t.CHILD_TABLES:
-                rows = children.get(table.name)
-                if rows:
-                    conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+        for attempt in (1, 2):
+            try:
+                with self._write() as conn:
+                    for table in t.CHILD_TABLES:
+                        conn.execute(sa.delete(table).where(table.c.call_id == call_id))
+                    done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
+                    if not done:
+                        conn.execute(sa.insert(t.calls).values(row))
+                    for table in t.CHILD_TABLES:
+                        rows = children.get(table.name)
+                        if rows:
+                            conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+                return
+            except sa.exc.IntegrityError:
+                # PostgreSQL: another writer inserted the same call between our UPDATE and INSERT; the
+                # second attempt updates its row (SQLite's BEGIN IMMEDIATE serializes writers already)
+                if attempt == 2:
+                    raise
 
     def report(self, call_id: str) -> dict | None:
         """The stored JSON report of one call."""
