@@ -216,7 +216,7 @@ def report(
         from .errors import InputError
 
         raise InputError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
-    store = Store(db)
+    store = Store(db, create=False)
     views = {k: v for k, v in build_report(store, period).items() if k in wanted}
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     n_calls = int(views["days"]["calls"].sum()) if "days" in views and not views["days"].empty else None
@@ -262,7 +262,7 @@ def sample(
     from .sampling import SampleOptions, draw_sample
     from .store import Store
 
-    store = Store(db)
+    store = Store(db, create=False)
     calls = load_calls(store, Period(parse_day(date_from), parse_day(date_to)))
     s = draw_sample(calls, SampleOptions(rate=rate, margin_points=margin, confidence=confidence, sigma_points=sigma,
                                          per_agent_min=per_agent, include_flagged=not no_flagged, seed=seed))

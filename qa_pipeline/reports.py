@@ -68,8 +68,9 @@ def load_calls(store: Store, period: Period = Period(), status: str | None = "sc
           .where(m.name.in_(names), period.where(c.started_at)))
     metrics = store.read_sql(mq)
     metrics = metrics[[METRICS[n] == s for n, s in zip(metrics["name"], metrics["speaker"])]]
-    wide = metrics.pivot_table(index="call_id", columns="name", values="value", aggfunc="first")
-    calls = calls.merge(wide, left_on="call_id", right_index=True, how="left")
+    if not metrics.empty:
+        wide = metrics.pivot_table(index="call_id", columns="name", values="value", aggfunc="first")
+        calls = calls.merge(wide, left_on="call_id", right_index=True, how="left")
     for name in names:
         if name not in calls:
             calls[name] = np.nan

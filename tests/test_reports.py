@@ -229,3 +229,16 @@ def test_sample_cli_saves_the_sample(night, tmp_path):
     con.close()
     assert stored == dict(zip(written["call_id"], written["reason"]))
     assert "z²σ²/E²" not in r.stdout  # no margin given: the rate decides
+
+
+def test_report_and_sample_on_an_empty_period_and_a_missing_database(night, tmp_path):
+    def qa(*args):
+        return subprocess.run([sys.executable, "-m", "qa_pipeline", *args], capture_output=True, text=True, timeout=300)
+
+    r = qa("report", "--db", str(night["db"]), "--from", "2030-01-01")
+    assert r.returncode == 0 and "no scored calls in this period" in r.stdout
+    r = qa("sample", "--db", str(night["db"]), "--from", "2030-01-01")
+    assert r.returncode == 0 and "chosen: none" in r.stdout
+    r = qa("report", "--db", str(tmp_path / "typo.db"))
+    assert r.returncode == 4 and "no results database" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "typo.db").exists()  # a typo does not leave an empty database behind

@@ -63,9 +63,12 @@ class Store:
     >>> store.count_calls()  # doctest: +SKIP
     """
 
-    def __init__(self, target: str | Path, *, migrate: bool = True) -> None:
+    def __init__(self, target: str | Path, *, migrate: bool = True, create: bool = True) -> None:
         self.url = database_url(target)
         self.label = str(target)
+        if not create and self.url.startswith("sqlite:///") and not Path(self.url[len("sqlite:///"):]).exists():
+            raise StoreError(f"{target}: no results database here; score calls into it first with "
+                             f"`qa batch DIR --db {target}`, or give --db the right file")
         try:
             self.engine = sa.create_engine(self.url, future=True)
         except (sa.exc.ArgumentError, ImportError) as exc:
