@@ -1,6 +1,6 @@
 """qa-pipeline: speech-analytics quality assurance for Mandarin call centers."""
 
-from .errors import AudioError, ConfigError, ModelError, QAError, RuleError
+from .errors import AudioError, ConfigError, ModelError, QAError, RuleError, StoreError
 from .pipeline import PipelineOptions, apply_rules, score_call, score_transcript
 from .redact import redact_report
 from .rules import load_rules
@@ -8,5 +8,5 @@ from .types import CallReport, CheckResult, Finding, Interval, Utterance, Word
 
 __all__ = ["score_call", "score_transcript", "apply_rules", "load_rules", "redact_report", "PipelineOptions",
            "CallReport", "CheckResult", "Finding", "Interval", "Utterance", "Word",
-           "QAError", "AudioError", "ConfigError", "ModelError", "RuleError"]
-__version__ = "0.2.0"
+           "QAError", "AudioError", "ConfigError", "ModelError", "RuleError", "StoreError"]
+__version__ = "0.3.0"

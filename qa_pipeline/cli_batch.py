@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .cli import AgentChannel, ConfigFile, Device, RulesDir, _options, app, err, handle_errors
+from .cli import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, _options,
+                  app, err, handle_errors)
 from .errors import EXIT_PARTIAL
 
 DbOption = Annotated[str, typer.Option("--db", help="Results database: a SQLite file, or a SQLAlchemy URL "
@@ -93,21 +94,21 @@ def batch(
     name_pattern: Annotated[Optional[str], typer.Option(help="Metadata from file names, e.g. "
                                                              "'{date}_{agent_id}_{call_id}'.")] = None,
     include: Annotated[Optional[list[str]], typer.Option(help="Glob of files to score (repeatable) "
-                                                              "[default: common audio types].")] = None,
+                                                              "(default: common audio types).")] = None,
     exclude: Annotated[Optional[list[str]], typer.Option(help="Glob of files to skip (repeatable).")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes [default: what the machine "
-                                                               "can take].")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="Worker processes (default: one per core, "
+                                                               "as memory allows).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                                                          "[default: local worker processes].")] = None,
+                                                          "(default: local worker processes).")] = None,
     rescore: Annotated[bool, typer.Option("--rescore", help="Score again calls already stored with the same audio, "
                                                             "rules and model.")] = False,
     store_sensitive: Annotated[bool, typer.Option("--store-sensitive", help="Store unmasked transcripts "
                                                                             "(masked by default).")] = False,
     agent_channel: AgentChannel = None,
-    model: Annotated[Optional[str], typer.Option(help="Registry name or path to a CTranslate2 Whisper model.")] = None,
-    device: Annotated[Optional[Device], typer.Option(help="Where the model runs [default: cpu].")] = None,
-    compute_type: Annotated[Optional[str], typer.Option(help="CTranslate2 compute type [default: int8].")] = None,
-    beam_size: Annotated[Optional[int], typer.Option(min=1, max=20, help="1 = greedy (fast) [default: 1].")] = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    compute_type: ComputeTypeOpt = None,
+    beam_size: BeamSizeOpt = None,
     threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads per worker, 0 = cores ÷ workers.")] = None,
     rules: RulesDir = None,
     config: ConfigFile = None,
@@ -149,8 +150,8 @@ class Format(str, Enum):
     parquet = "parquet"
 
 
-DateFrom = Annotated[Optional[str], typer.Option("--from", help="First day (YYYY-MM-DD) [default: the first call].")]
-DateTo = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive [default: the last call].")]
+DateFrom = Annotated[Optional[str], typer.Option("--from", help="First day (YYYY-MM-DD) (default: the first call).")]
+DateTo = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive (default: the last call).")]
 
 
 # What fits a terminal; every column is in the csv/xlsx/parquet output.
@@ -198,11 +199,11 @@ def report(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
-                                                           "check_days [default: all].")] = None,
+                                                           "check_days (default: all).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
                                                          "or parquet.")] = Format.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "
-                                                                    "xlsx [default: ./qa-report].")] = None,
+                                                                    "xlsx (default: ./qa-report).")] = None,
     charts: Annotated[Optional[Path], typer.Option(help="Also draw PNG trend charts into this folder.")] = None,
 ) -> None:
     """Per day, agent, team and check: calls, scores, flagged, fail rates, 通话均长/静音率/抢话率."""
@@ -249,7 +250,7 @@ def sample(
     margin: Annotated[Optional[float], typer.Option(help="E: accepted error of the mean score, in points; "
                                                          "then n ≥ z²σ²/E².")] = None,
     confidence: Annotated[float, typer.Option(help="Confidence giving z (0.95 → 1.96).")] = 0.95,
-    sigma: Annotated[Optional[float], typer.Option(help="σ of the score [default: estimated from the calls].")] = None,
+    sigma: Annotated[Optional[float], typer.Option(help="σ of the score (default: estimated from the calls).")] = None,
     per_agent: Annotated[int, typer.Option(min=0, help="At least this many calls per agent (seeds: 5–15 "
                                                        "a month).")] = 0,
     no_flagged: Annotated[bool, typer.Option("--no-flagged", help="Do not add every flagged/fatal call.")] = False,
