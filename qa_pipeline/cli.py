@@ -240,7 +240,7 @@ def main() -> None:
     app()
 
 
-from . import cli_batch  # noqa: E402,F401 - registers batch, report and sample on `app`
+from . import cli_batch, cli_review  # noqa: E402,F401 - register batch, report, sample and review on `app`
 
 if __name__ == "__main__":  # python -m qa_pipeline.cli: use the package's commands (batch & co. included)
     from qa_pipeline.cli import main as _main

@@ -146,3 +146,33 @@ review_samples = sa.Table(
 )
 
 CHILD_TABLES = (checks, findings, metrics, utterances, reports)
+
+# Every reviewer action, append-only (the audit trail): kind is finding | check | manual | score |
+# comment | status | appeal | ruling; target names the finding ("check_id#n"), check or manual item.
+review_events = sa.Table(
+    "review_events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("user", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(255), nullable=False),
+    sa.Column("value", sa.String(64)),
+    sa.Column("reason", sa.Text),
+    sa.Index("ix_review_events_call", "call_id", "event_id"),
+    sa.Index("ix_review_events_kind", "kind", "target"),
+)
+
+# Each reviewed call's current state, kept in step with its events (for the queue's filters).
+call_reviews = sa.Table(
+    "call_reviews", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id"), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # in_review | reviewed | appealed | ruled
+    sa.Column("reviewer", sa.String(128)),
+    sa.Column("final_score", sa.Float),
+    sa.Column("confirmed", sa.Boolean),  # the reviewer agreed with at least one automatic failure
+    sa.Column("n_events", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_call_reviews_status", "status"),
+)

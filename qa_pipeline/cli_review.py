@@ -1,0 +1,84 @@
+"""``qa review``: start the review web app over the results database."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import app, handle_errors
+from .cli_batch import DbOption
+from .errors import ConfigError
+
+
+def load_users(path: Path):
+    """``users.yaml``: a list of ``{name, token, role, sensitive}`` (roles: agent, reviewer, senior, admin)."""
+    import yaml
+
+    from .review.state import ROLES, User
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the users file ({exc})") from None
+    users = {}
+    for i, u in enumerate(data.get("users") or [], 1):
+        if not isinstance(u, dict) or not u.get("name") or not u.get("token"):
+            raise ConfigError(f"{path}: user {i} needs a name and a token")
+        role = u.get("role", "reviewer")
+        if role not in ROLES:
+            raise ConfigError(f"{path}: user '{u['name']}' has role '{role}'; use one of {', '.join(ROLES)}")
+        if len(str(u["token"])) < 16:
+            raise ConfigError(f"{path}: user '{u['name']}': a token must be at least 16 characters")
+        users[str(u["token"])] = User(str(u["name"]), role, bool(u.get("sensitive", False)))
+    if not users:
+        raise ConfigError(f"{path}: no users; list them under 'users:'")
+    return users
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+@handle_errors
+def review(
+    db: DbOption = "qa.db",
+    host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --token or --users.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8765,
+    token: Annotated[Optional[str], typer.Option(help="One shared access token ('auto' makes one).", envvar="QA_REVIEW_TOKEN")] = None,
+    users: Annotated[Optional[Path], typer.Option(help="YAML users file: name, token, role, sensitive.")] = None,
+    user: Annotated[str, typer.Option(help="Your name in the audit trail (local use / --token).")] = "reviewer",
+    role: Annotated[str, typer.Option(help="Your role: reviewer, senior (rules on appeals), admin.")] = "senior",
+    sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Show unmasked data (if the store has it).")] = False,
+) -> None:
+    """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
+    import uvicorn
+
+    from .review.app import create_app
+    from .review.state import ROLES, User
+    from .store import Store
+
+    if role not in ROLES:
+        raise ConfigError(f"role '{role}' is not one of {', '.join(ROLES)}")
+    if token == "auto":
+        token = secrets.token_urlsafe(24)
+    if token is not None and len(token) < 16:
+        raise ConfigError("the access token must be at least 16 characters (or --token auto)")
+    table = load_users(users) if users else ({token: User(user, role, sensitive)} if token else None)
+    if not _loopback(host) and not table:
+        raise ConfigError(f"refusing to serve recordings on {host} without access control; "
+                          "add --token auto (or --users users.yaml), or bind 127.0.0.1")
+    store = Store(db, create=False)
+    web = create_app(store, table, User(user, role, sensitive))
+    url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
+    typer.echo(f"review page: {url}  (Ctrl-C to stop)")
+    uvicorn.run(web, host=host, port=port, log_level="warning")

@@ -1,0 +1,23 @@
+// Shared helpers. All data goes into the page through textContent (el() below), never innerHTML.
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+async function api(path, opts) {
+  const r = await fetch(path, Object.assign({headers: {"content-type": "application/json"}}, opts || {}));
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(body.error || body.detail || r.statusText);
+  return body;
+}
+function fmtTime(s) { if (s === null || s === undefined) return "–"; const m = Math.floor(s / 60); return m + ":" + String(Math.floor(s % 60)).padStart(2, "0"); }
+function fmtNum(x, d) { return x === null || x === undefined ? "–" : Number(x).toFixed(d === undefined ? 1 : d); }
+async function showMe() {
+  const me = await api("/api/me");
+  document.querySelector(".me").textContent = me.name + " · " + me.role + (me.sensitive ? " · sees sensitive data" : "");
+  return me;
+}

@@ -1,0 +1,49 @@
+const form = document.getElementById("filters");
+let page = 1;
+const params = new URLSearchParams(location.search);
+for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
+page = Number(params.get("page") || 1);
+
+async function loadOptions() {
+  const o = await api("/api/options");
+  for (const a of o.agents) form.elements.agent.append(el("option", {value: a.id}, a.name ? a.id + " " + a.name : a.id));
+  for (const t of o.teams) form.elements.team.append(el("option", {value: t}, t));
+  for (const c of o.checks) form.elements.check.append(el("option", {value: c}, c));
+  for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
+}
+function query() {
+  const q = new URLSearchParams();
+  for (const e of form.elements) if (e.name && e.value) q.set(e.name, e.value);
+  q.set("page", page);
+  return q;
+}
+async function load() {
+  const q = query();
+  history.replaceState(null, "", "/?" + q.toString());
+  const t0 = performance.now();
+  let data;
+  try { data = await api("/api/queue?" + q.toString()); document.getElementById("error").textContent = ""; }
+  catch (e) { document.getElementById("error").textContent = e.message; return; }
+  const body = document.querySelector("#queue tbody");
+  body.replaceChildren(...data.items.map(row => el("tr", {class: row.fatal ? "fatal" : row.flagged ? "flagged" : "", "data-call": row.call_id},
+    el("td", {}, el("a", {href: "/call/" + encodeURIComponent(row.call_id)}, row.call_id)),
+    el("td", {}, row.started_at || "–"),
+    el("td", {}, (row.agent_id || "–") + (row.agent_name ? " " + row.agent_name : "")),
+    el("td", {}, row.team || "–"),
+    el("td", {}, fmtTime(row.duration_s)),
+    el("td", {}, fmtNum(row.score), row.final_score !== null ? el("span", {class: "muted"}, " → " + fmtNum(row.final_score)) : null),
+    el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, "fatal") : null, (row.flag_reasons || []).map(r => el("div", {}, r))),
+    el("td", {}, el("span", {class: "tag"}, row.review_status), row.reviewer ? " " + row.reviewer : ""))));
+  const c = data.counts;
+  const s = Object.entries(c.by_status).map(([k, v]) => k + " " + v).join(" · ");
+  document.getElementById("counts").replaceChildren(el("b", {}, data.total), " calls match · ",
+    c.flagged + " flagged · " + c.fatal + " fatal · " + s, el("span", {class: "muted", id: "ms"}, " (" + Math.round(performance.now() - t0) + " ms)"));
+  const pages = Math.max(1, Math.ceil(data.total / data.size));
+  document.getElementById("pageinfo").textContent = "page " + data.page + " of " + pages;
+  document.getElementById("prev").disabled = data.page <= 1;
+  document.getElementById("next").disabled = data.page >= pages;
+}
+form.addEventListener("submit", e => { e.preventDefault(); page = 1; load(); });
+document.getElementById("prev").onclick = () => { page--; load(); };
+document.getElementById("next").onclick = () => { page++; load(); };
+showMe(); loadOptions().then(load);
