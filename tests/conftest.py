@@ -41,3 +41,46 @@ def cer(ref: str, hyp: str) -> float:
             d[j] = min(d[j] + 1, d[j - 1] + 1, prev + (ref[i - 1] != hyp[j - 1]))
             prev = cur
     return d[len(hyp)] / max(1, len(ref))
+
+
+REVIEW_CALLS = {  # file in the review fixture's folder → (sample or None, agent, name, team, started_at)
+    "c08.wav": ("call08_taboo_pcm.wav", "A001", "王芳", "车险一组", "2026-11-20 10:05:00"),
+    "c03.mp3": ("call03_interrupt_mp3.mp3", "A002", "李娜", "车险一组", "2026-11-20 11:30:00"),
+    "c01.wav": ("call01_clean_ulaw.wav", "A003", "张伟", "寿险二组", "2026-11-21 09:15:00"),
+    "x_html.jsonl": (None, "A003", "张伟", "寿险二组", "2026-11-21 14:00:00"),
+}
+HTML_TEXT = '<img src=x onerror="document.title=\'pwned\'"><b>粗体</b>'
+
+
+@pytest.fixture(scope="session")
+def review_db(tmp_path_factory) -> Path:
+    """A results database made by a real `qa batch`: three sample calls and one transcript whose text is HTML."""
+    import csv
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("review")
+    calls = root / "calls"
+    calls.mkdir()
+    rows = []
+    for name, (sample, agent, agent_name, team, started) in REVIEW_CALLS.items():
+        if sample:
+            shutil.copy(SAMPLES / sample, calls / name)
+        else:
+            lines = [{"speaker": "agent", "start": 0.5, "end": 3.0, "text": "您好，安心保险客服中心，工号1234，很高兴为您服务。"},
+                     {"speaker": "customer", "start": 3.5, "end": 6.0, "text": HTML_TEXT},
+                     {"speaker": "agent", "start": 6.5, "end": 8.0, "text": "感谢您的来电，再见。"}]
+            (calls / name).write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+        rows.append({"file": name, "call_id": Path(name).stem, "agent_id": agent, "agent_name": agent_name,
+                     "team": team, "started_at": started, "direction": "inbound"})
+    with (root / "manifest.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    db = root / "qa.db"
+    r = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(calls), "--db", str(db), "--manifest",
+                        str(root / "manifest.csv"), "--include", "*.wav", "--include", "*.mp3", "--include", "*.jsonl"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return db

@@ -13,13 +13,13 @@ async function send(kind, target, value, reason) {
 
 function renderSummary(call, report, review) {
   const s = document.getElementById("summary");
-  s.replaceChildren(el("h2", {}, "Call " + call.call_id),
+  s.replaceChildren(...[el("h2", {}, "Call " + call.call_id),
     el("div", {}, (call.agent_id || "–") + " " + (call.agent_name || "") + " · " + (call.team || "no team") + " · " +
       (call.started_at || "") + " · " + fmtTime(call.duration_s) + " · " + (call.channels === 2 ? "stereo" : "mono")),
     el("div", {}, "Automatic score ", el("b", {}, fmtNum(report.score)),
       call.fatal ? el("span", {class: "tag fatal"}, "fatal") : null, call.flagged ? el("span", {class: "tag flagged"}, "flagged") : null,
       (report.flag_reasons || []).map(r => el("span", {class: "tag"}, r))),
-    review.final_score !== null ? el("div", {}, "Reviewer's final score ", el("b", {}, fmtNum(review.final_score))) : null);
+    review.final_score !== null ? el("div", {}, "Reviewer's final score ", el("b", {}, fmtNum(review.final_score))) : null].filter(Boolean));
 }
 
 function renderTimeline(report) {
@@ -68,15 +68,15 @@ function renderFindings(report, review) {
     const head = el("div", {}, el("span", {class: "tag " + c.status}, c.status), el("b", {}, c.title || c.id), " ",
       el("span", {class: "muted"}, c.id + (c.points_possible ? " · " + fmtNum(c.points) + "/" + c.points_possible + " pts" : "")));
     const block = el("div", {class: "finding " + c.status, "data-check": c.id}, head, el("div", {class: "why"}, c.summary || ""));
+    if (c.status === "pass" || (c.status === "fail" && !(c.findings || []).length)) block.append(decisionRow(c.id, review));
     if (c.status === "fail" || c.status === "pass") {
-      if (!items.length) block.append(decisionRow(c.id, review));
       items.forEach(([kind, f], n) => {
         const span = f.span;
         block.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => span && seek(span.start)},
           el("div", {}, span ? fmtTime(span.start) + "–" + fmtTime(span.end) + " " : "", f.speaker ? "(" + f.speaker + ") " : "",
             f.quote ? el("span", {class: "quote"}, f.quote) : null),
           el("div", {class: "why"}, kind === "evidence" ? "evidence: " + (f.why || "") : f.why || ""),
-          decisionRow(c.id + "#" + n, review)));
+          kind === "finding" && c.status === "fail" ? decisionRow(c.id + "#" + n, review) : null));
       });
     }
     out.push(block);

@@ -1,0 +1,144 @@
+"""Exports of reviewer decisions for spreadsheets: every event (the audit trail) with its call, and
+one row per reviewed call.
+
+Text typed by people (reasons, appeals, comments) is written so a spreadsheet cannot run it: in
+.xlsx every text cell is stored as text (a reason starting with ``=`` stays text); in .csv a
+text cell starting with ``= + - @`` or a tab/CR gets a leading apostrophe (OWASP's advice
+against formula injection).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import InputError
+from ..store import Store
+from ..store import tables as t
+
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+EVENT_COLUMNS = ["event_id", "at", "call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged",
+                 "fatal", "user", "role", "kind", "target", "check_id", "auto_status", "value", "reason"]
+SUMMARY_COLUMNS = ["call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged", "fatal",
+                   "status", "reviewer", "final_score", "score_change", "confirmed", "n_events", "updated_at"]
+_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def reviews_frame(store: Store, *, redact: bool = False) -> pd.DataFrame:
+    """One row per review event (oldest first) with its call: the columns of ``EVENT_COLUMNS``.
+
+    ``at`` is the event time (UTC), ``started_at`` the call's start (call-center local time),
+    ``auto_score`` the automatic score; ``check_id``/``auto_status`` name the check a finding/check/
+    manual decision is about and its automatic status. ``redact=True`` masks ID, card and phone
+    numbers in the reasons (for users without the ``sensitive`` right)."""
+    e, c, k = t.review_events.c, t.calls.c, t.checks.c
+    q = (sa.select(e.event_id, e.at, e.call_id, c.agent_id, c.agent_name, c.team, c.started_at,
+                   c.score.label("auto_score"), c.flagged, c.fatal, e.user, e.role, e.kind, e.target, e.value, e.reason)
+         .select_from(t.review_events.outerjoin(t.calls, c.call_id == e.call_id)).order_by(e.event_id))
+    df = store.read_sql(q)
+    about = df["kind"].isin(("finding", "check", "manual"))
+    df["check_id"] = df["target"].where(about).str.split("#", n=1).str[0]
+    reviewed = sa.select(e.call_id).distinct()
+    statuses = store.read_sql(sa.select(k.call_id, k.check_id, k.status.label("auto_status"))
+                              .where(k.call_id.in_(reviewed)))
+    df = df.merge(statuses, on=["call_id", "check_id"], how="left")
+    for col in ("at", "started_at"):
+        df[col] = pd.to_datetime(df[col])
+    if redact and not df.empty:
+        from ..redact import redact_text
+        from ..rules import load_rules
+
+        options = load_rules().entity_options()
+        df["reason"] = df["reason"].map(lambda s: redact_text(s, options) if isinstance(s, str) else s)
+    return df[EVENT_COLUMNS]
+
+
+def review_summary_frame(store: Store) -> pd.DataFrame:
+    """One row per reviewed call: its current review state next to the automatic result
+    (``score_change`` = final score − automatic score, where a final score was given)."""
+    r, c = t.call_reviews.c, t.calls.c
+    q = (sa.select(r.call_id, c.agent_id, c.agent_name, c.team, c.started_at, c.score.label("auto_score"), c.flagged,
+                   c.fatal, r.status, r.reviewer, r.final_score, r.confirmed, r.n_events, r.updated_at)
+         .select_from(t.call_reviews.outerjoin(t.calls, c.call_id == r.call_id)).order_by(r.call_id))
+    df = store.read_sql(q)
+    df["score_change"] = (pd.to_numeric(df["final_score"], errors="coerce")
+                          - pd.to_numeric(df["auto_score"], errors="coerce")).round(2)
+    for col in ("started_at", "updated_at"):
+        df[col] = pd.to_datetime(df[col])
+    return df[SUMMARY_COLUMNS]
+
+
+def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_RISKY) else v)
+    return out
+
+
+def _cell(v):
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):  # numpy scalars
+        return v.item()
+    return v
+
+
+def _sheet(wb, name: str, df: pd.DataFrame) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet(name)
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(df.columns, start=1):
+        width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200) if v is not None]) + 2
+        ws.column_dimensions[_letter(i)].width = min(60, max(8, width))
+    bold = Font(bold=True)
+    header = []
+    for col in df.columns:
+        cell = WriteOnlyCell(ws, value=str(col))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for row in df.itertuples(index=False, name=None):
+        cells = []
+        for v in row:
+            v = _cell(v)
+            if isinstance(v, str):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.data_type = "s"  # text, never a formula
+                cells.append(cell)
+            else:
+                cells.append(v)
+        ws.append(cells)
+
+
+def _letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i)
+
+
+def to_bytes(df: pd.DataFrame, fmt: str, *, calls: pd.DataFrame | None = None) -> tuple[bytes, str]:
+    """``(data, media_type)`` of ``df`` as 'csv' (UTF-8 with BOM, so Excel reads the Chinese text) or
+    'xlsx' (sheet 'events', plus sheet 'calls' when ``calls`` is given, e.g. review_summary_frame)."""
+    if fmt == "csv":
+        return _csv_safe(df).to_csv(index=False).encode("utf-8-sig"), MEDIA["csv"]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        _sheet(wb, "events", df)
+        if calls is not None:
+            _sheet(wb, "calls", calls)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue(), MEDIA["xlsx"]
+    raise InputError(f"unknown export format '{fmt}'; one of csv, xlsx")

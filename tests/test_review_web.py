@@ -1,0 +1,141 @@
+"""The review page in a real browser: Debian's chromium driven by Playwright, against `qa review` as a process.
+
+The flow QA staff follow: open the queue, filter it, open a call, seek the audio by clicking a
+finding, dispute one finding, agree with another, reload and see both stored. Screenshots of each
+page go to $QA_SCREENSHOTS (default: the test's temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import HTML_TEXT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
+                                                                     "(apt-get install chromium; .ci/run does)")
+
+
+@pytest.fixture()
+def server(review_db, tmp_path):
+    db = tmp_path / "qa.db"
+    shutil.copy(review_db, db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port),
+                             "--user", "王质检", "--role", "senior"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(url + "/api/me", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise AssertionError(proc.communicate()[1])
+    yield url, db
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+                                    headless=True)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield pg
+        browser.close()
+
+
+def shot(page, name: str, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("QA_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_review_flow_in_a_real_browser(server, page, tmp_path):
+    url, db = server
+    page.goto(url + "/")
+    page.wait_for_selector("#queue tbody tr")
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() == 4
+    assert rows.first.get_attribute("data-call") == "c08"  # the fatal call comes first
+    assert "1 fatal" in page.locator("#counts").inner_text()
+    shot(page, "queue", tmp_path)
+
+    # filter: calls that failed the taboo-phrase check
+    page.select_option("select[name=check]", "language.banned_phrase")
+    page.click("#filters button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 1")
+    assert page.locator("#queue tbody tr").first.get_attribute("data-call") == "c08"
+    assert "check=language.banned_phrase" in page.url
+
+    # open the call
+    page.click("#queue tbody tr a")
+    page.wait_for_selector(".finding-item")
+    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30_000)
+    assert page.locator("#transcript .utt").count() > 5
+
+    # clicking a finding seeks the audio to its span
+    item = page.locator("[data-finding='language.banned_phrase#0']")
+    start = float(page.evaluate("""() => {
+        const d = document.querySelector("[data-finding='language.banned_phrase#0']").textContent;
+        const m = d.match(/(\\d+):(\\d\\d)/); return Number(m[1]) * 60 + Number(m[2]); }"""))
+    item.locator(".why").click()
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.5")
+    shot(page, "call", tmp_path)
+
+    # dispute one finding (with a reason), agree with another
+    disputed = page.locator("[data-finding='privacy.identity_verification#0']")
+    disputed.locator("input").fill("客户已主动报出保单号")
+    disputed.locator("button.dispute").click()
+    page.wait_for_selector("[data-finding='privacy.identity_verification#0'] button.dispute.on")
+    page.locator("[data-finding='language.banned_phrase#0'] button.agree").click()
+    page.wait_for_selector("[data-finding='language.banned_phrase#0'] button.agree.on")
+    page.fill("#final-score", "40")
+    page.click("#save-score")
+    page.click("#mark-reviewed")
+    page.wait_for_function("document.getElementById('status').textContent === 'reviewed'")
+
+    # reload: the decisions are stored
+    page.reload()
+    page.wait_for_selector("[data-finding='language.banned_phrase#0'] button.agree.on")
+    assert page.locator("[data-finding='privacy.identity_verification#0'] button.dispute.on").count() == 1
+    assert page.locator("[data-finding='privacy.identity_verification#0'] input").input_value() == "客户已主动报出保单号"
+    assert "王质检" in page.locator("#history").inner_text()
+    shot(page, "call_reviewed", tmp_path)
+    con = sqlite3.connect(db)
+    assert con.execute("select kind, target, value, user from review_events order by event_id").fetchall()[:2] == [
+        ("finding", "privacy.identity_verification#0", "dispute", "王质检"),
+        ("finding", "language.banned_phrase#0", "agree", "王质检")]
+    assert con.execute("select status, final_score from call_reviews where call_id = 'c08'").fetchone() == ("reviewed", 40.0)
+
+    # back in the queue the call shows as reviewed
+    page.goto(url + "/?status=reviewed")
+    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 1")
+
+
+def test_transcript_html_is_shown_as_text(server, page, tmp_path):
+    url, _ = server
+    page.goto(url + "/call/x_html")
+    page.wait_for_selector("#transcript .utt")
+    assert HTML_TEXT in page.locator("#transcript").inner_text()
+    assert page.locator("#transcript img, #transcript b").count() == 0
+    assert page.title() != "pwned"
+    shot(page, "call_html", tmp_path)
