@@ -84,3 +84,31 @@ def review_db(tmp_path_factory) -> Path:
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     return db
+
+
+def clone_calls(db: Path, n: int) -> None:
+    """Add ``n`` copies of every stored call (rows of calls and checks) under new ids, for load tests."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        cols = [r[1] for r in con.execute("pragma table_info(calls)")]
+        kcols = [r[1] for r in con.execute("pragma table_info(checks)")]
+        calls = con.execute("select * from calls where status = 'scored'").fetchall()
+        checks = con.execute("select * from checks").fetchall()
+        i_id, i_agent, i_start = cols.index("call_id"), cols.index("agent_id"), cols.index("started_at")
+        with con:
+            for k in range(n // len(calls) + 1):
+                rows = []
+                for r in calls:
+                    r = list(r)
+                    src = r[i_id]
+                    r[i_id] = f"load{k:05d}_{src}"
+                    r[i_agent] = f"L{k % 40:02d}"
+                    r[i_start] = f"2026-10-{1 + k % 28:02d} {8 + k % 12:02d}:00:00"
+                    rows.append(r)
+                con.executemany(f"insert into calls values ({','.join('?' * len(cols))})", rows)
+                con.executemany(f"insert into checks values ({','.join('?' * len(kcols))})",
+                                [(f"load{k:05d}_{c[0]}", *c[1:]) for c in checks])
+    finally:
+        con.close()

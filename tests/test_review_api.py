@@ -153,3 +153,19 @@ def test_exports_list_every_event(client):
     assert r.status_code == 200 and "开场白很标准" in r.content.decode("utf-8-sig")
     x = client.get("/api/export.xlsx", headers=REV)
     assert x.status_code == 200 and x.content[:2] == b"PK"
+
+
+def test_queue_answers_in_under_a_second_on_10000_calls(db):
+    import time
+
+    from .conftest import clone_calls
+
+    clone_calls(db, 10_000)
+    client = TestClient(create_app(Store(db), TOKENS))
+    for query in ("", "?check=language.banned_phrase", "?status=pending&sort=-score", "?agent=L07&page=3",
+                  "?from=2026-10-05&to=2026-10-20&fatal=true"):
+        t0 = time.perf_counter()
+        r = client.get("/api/queue" + query, headers=REV)
+        took = time.perf_counter() - t0
+        assert r.status_code == 200 and took < 1.0, (query, took)
+    assert client.get("/api/queue", headers=REV).json()["total"] >= 10_000

@@ -139,3 +139,36 @@ def test_transcript_html_is_shown_as_text(server, page, tmp_path):
     assert page.locator("#transcript img, #transcript b").count() == 0
     assert page.title() != "pwned"
     shot(page, "call_html", tmp_path)
+
+
+def test_queue_page_loads_in_under_a_second_on_10000_calls(review_db, tmp_path, page):
+    from .conftest import clone_calls
+
+    db = tmp_path / "big.db"
+    shutil.copy(review_db, db)
+    clone_calls(db, 10_000)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                httpx.get(url + "api/me", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        page.goto(url)  # warm: the first request opens the database
+        page.wait_for_selector("#queue tbody tr")
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_selector("#queue tbody tr")
+        took = time.perf_counter() - t0
+        print(f"queue page with 10,000+ calls: {took * 1000:.0f} ms")
+        assert took < 1.0, took
+        assert "10" in page.locator("#counts").inner_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

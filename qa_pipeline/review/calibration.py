@@ -291,8 +291,9 @@ def train_ranker(store: Store, out_dir: Path) -> dict[str, Any]:
 def rank_calls(store: Store, model_path: str | Path, *, include_reviewed: bool = False) -> dict[str, float]:
     """Probability that a reviewer confirms each scored, flagged (or fatal) call, highest first.
 
-    By default only calls still in the queue (no review yet, or ``in_review``); with
-    ``include_reviewed`` every flagged call."""
+    By default only calls not yet reviewed: no review state, or ``in_review`` without a verdict on
+    its automatic failures yet (``call_reviews.confirmed`` null); with ``include_reviewed`` every
+    flagged call."""
     import joblib
 
     path = Path(model_path)
@@ -302,7 +303,7 @@ def rank_calls(store: Store, model_path: str | Path, *, include_reviewed: bool =
     c, r = t.calls.c, t.call_reviews.c
     where = sa.and_(c.status == "scored", sa.or_(c.flagged == sa.true(), c.fatal == sa.true()))
     if not include_reviewed:
-        where = sa.and_(where, sa.or_(r.status.is_(None), r.status.not_in(DONE)))
+        where = sa.and_(where, sa.or_(r.call_id.is_(None), sa.and_(r.status.not_in(DONE), r.confirmed.is_(None))))
     X = _features(store, where).drop(columns="confirmed")
     if X.empty:
         return {}
