@@ -162,6 +162,8 @@ TERMINAL_COLUMNS = {
                "agent_interrupt_rate"],
     "teams": ["team", "calls", "aht_s", "mean_score", "flagged_rate", "fatal", "silence_rate", "agent_interrupt_rate"],
     "checks": ["check_id", "applicable", "fails", "fail_rate", "hits", "not_applicable", "trend_per_week"],
+    "calibration": ["check_id", "calls_judged", "agreed", "disputed", "precision_rate", "kappa_auto_human",
+                    "kappa_reviewers"],
     "review sample": ["call_id", "agent_id", "started_at", "duration_s", "score", "reason", "stratum"],
 }
 
@@ -199,7 +201,7 @@ def report(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
-                                                           "check_days (default: all).")] = None,
+                                                           "check_days, calibration (default: all).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
                                                          "or parquet.")] = Format.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "

@@ -82,3 +82,56 @@ def review(
     url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
     typer.echo(f"review page: {url}  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
+@app.command()
+@handle_errors
+def calibrate(
+    db: DbOption = "qa.db",
+    train: Annotated[bool, typer.Option("--train/--no-train", help="Also train the queue ranker on the decisions.")] = True,
+    models_dir: Annotated[Path, typer.Option(help="Where the ranker is saved.")] = Path("models"),
+) -> None:
+    """How often reviewers confirm each check (precision, Cohen's kappa); learn to rank the queue from it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .review.calibration import MODEL_FILE, agreement, rank_calls, train_ranker
+    from .store import Store
+
+    store = Store(db, create=False)
+    a = agreement(store)
+    import sys
+
+    out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    tot = a["totals"]
+    out.print(f"{tot['n_judgements']} judgements on {tot['n_calls']} calls by {tot['n_reviewers']} reviewer(s): "
+              f"{tot['agreed']} agreed, {tot['disputed']} disputed")
+    table = Table(title="agreement per check", title_justify="left")
+    for col in ("check", "calls", "agreed", "disputed", "precision", "κ auto–human", "κ reviewers"):
+        table.add_column(col)
+
+    def kappa(k: dict) -> str:
+        return "–" if k["kappa"] is None else f"{k['kappa']:.2f}"
+
+    for c in a["checks"]:
+        p = c["precision"]
+        table.add_row(c["check_id"], str(c["n_calls"]), str(c["agreed"]), str(c["disputed"]),
+                      "–" if p["value"] is None else f"{p['value']:.0%} of {p['n']}", kappa(c["kappa_auto_human"]),
+                      kappa(c["kappa_reviewers"]))
+    out.print(table)
+    for note in a.get("notes") or ():
+        out.print(f"note: {note}", markup=False)
+    if not train:
+        return
+    m = train_ranker(store, models_dir)
+    if not m.get("trained"):
+        out.print(f"queue ranker not trained: {m['reason']}", markup=False)
+        return
+    out.print(f"queue ranker: {m['cv_folds']}-fold cross-validated accuracy {m['accuracy']:.2f} "
+              f"(majority-class baseline {m['baseline_accuracy']:.2f}), ROC AUC {m['roc_auc']:.2f}, "
+              f"on {m['n']} reviewed calls ({m['n_confirmed']} confirmed); saved to {m['model_path']}", markup=False)
+    if not m.get("beats_baseline"):
+        out.print("  it does not beat the baseline yet: do not rely on its ranking", markup=False)
+    ranks = rank_calls(store, models_dir / MODEL_FILE)
+    store.save_ranks(ranks, m.get("trained_at", "model"))
+    out.print(f"ranked {len(ranks)} flagged calls awaiting review (queue sort 'likely confirmed')")

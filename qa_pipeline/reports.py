@@ -19,7 +19,7 @@ from .errors import InputError
 from .store import Store
 from .store import tables as t
 
-VIEWS = ("days", "agents", "teams", "checks", "check_days")
+VIEWS = ("days", "agents", "teams", "checks", "check_days", "calibration")
 METRICS = {"silence_total_s": "", "silence_max_s": "", "hold_total_s": "", "overtalk_total_s": "",
            "overtalk_count": "", "overtalk_agent_interruptions": "", "overtalk_customer_interruptions": "",
            "speech_rate_cpm": "agent"}
@@ -183,7 +183,22 @@ def build_report(store: Store, period: Period = Period()) -> dict[str, pd.DataFr
         agents = agents[lead + [c for c in agents.columns if c not in lead]]
     teams = _group(calls.fillna({"team": "(none)"}), checks.fillna({"team": "(none)"}), ["team"])
     per_check, check_days = check_view(checks)
-    return {"days": days, "agents": agents, "teams": teams, "checks": per_check, "check_days": check_days}
+    return {"days": days, "agents": agents, "teams": teams, "checks": per_check, "check_days": check_days,
+            "calibration": calibration_view(store)}
+
+
+def calibration_view(store: Store) -> pd.DataFrame:
+    """Per check: how often reviewers confirm the automatic result, and Cohen's kappa (see ``qa calibrate``)."""
+    from .review.calibration import agreement
+
+    rows = []
+    for c in agreement(store)["checks"]:
+        rows.append({"check_id": c["check_id"], "calls_judged": c["n_calls"], "agreed": c["agreed"],
+                     "disputed": c["disputed"], "precision_rate": c["precision"]["value"],
+                     "precision_n": c["precision"]["n"], "kappa_auto_human": c["kappa_auto_human"]["kappa"],
+                     "kappa_reviewers": c["kappa_reviewers"]["kappa"],
+                     "kappa_note": c["kappa_auto_human"]["reason"] or c["kappa_reviewers"]["reason"]})
+    return pd.DataFrame(rows)
 
 
 def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:

@@ -14,6 +14,7 @@ kappa are worked out by hand below.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import shutil
@@ -36,6 +37,7 @@ GROUPS = {"b": range(0, 10), "g": range(10, 20), "d": range(20, 25), "p": range(
 IDS = {g: [f"{g}{i:02d}" for i in r] for g, r in GROUPS.items()}
 B, G, D, P = IDS["b"], IDS["g"], IDS["d"], IDS["p"]
 BANNED, GREETING, DISCLOSED = "language.banned_phrase", "opening.greeting", "privacy.confidential_disclosed"
+AGENTS = {"A01": ("王芳", "车险一组"), "A02": ("李娜", "车险一组"), "A03": ("刘洋", "寿险二组"), "A04": ("陈静", "寿险二组")}
 ALICE, BOB, CAROL = User("alice", "senior"), User("bob"), User("carol")
 
 
@@ -71,9 +73,20 @@ def scored(tmp_path_factory):
         for cid in ids:
             text = "\n".join(json.dumps(x, ensure_ascii=False) for x in dialogue(rng, group)) + "\n"
             (folder / f"{cid}.jsonl").write_text(text, encoding="utf-8")
+    manifest = root / "manifest.csv"
+    rows = []
+    for i, cid in enumerate(c for ids in IDS.values() for c in ids):
+        agent = list(AGENTS)[i % len(AGENTS)]
+        rows.append({"录音文件": f"{cid}.jsonl", "通话编号": cid, "工号": agent, "坐席姓名": AGENTS[agent][0],
+                     "技能组": AGENTS[agent][1], "开始时间": f"2026-11-{1 + i % 9:02d} 10:{i:02d}:00"})
+    with manifest.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
     db = root / "qa.db"
-    run = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(folder), "--db", str(db),
-                          "--include", "*.jsonl", "--workers", "1"], capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(folder), "--db", str(db), "--manifest",
+                          str(manifest), "--include", "*.jsonl", "--workers", "1"],
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     con = sqlite3.connect(db)
     fails = {}
@@ -81,13 +94,14 @@ def scored(tmp_path_factory):
         fails.setdefault(cid, set()).add(check)
     flagged = {cid for cid, in con.execute("select call_id from calls where flagged")}
     fatal = {cid for cid, in con.execute("select call_id from calls where fatal")}
-    con.close()
     # the automatic results the hand calculations below rely on
     assert all(fails.get(c) == {BANNED} for c in B)
     assert all(fails.get(c) == {GREETING} for c in G)
     assert all(DISCLOSED in fails.get(c, ()) for c in D)
     assert not any(c in fails for c in P)
     assert flagged == set(B) | set(D) and fatal == set(D)
+    assert con.execute("select count(distinct agent_name) from calls").fetchone()[0] == len(AGENTS)
+    con.close()
     return db
 
 
@@ -232,10 +246,17 @@ def test_agreement_totals_and_reviewers(calibrated):
     assert reviewers == {"alice": (30, 25, 5), "bob": (13, 10, 3), "carol": (5, 3, 2)}
 
 
-def test_agreement_on_a_store_without_decisions(scored, tmp_path):
-    result = agreement_result(copy_store(scored, tmp_path / "qa.db"))
+def test_agreement_and_export_on_a_store_without_decisions(scored, tmp_path):
+    store = copy_store(scored, tmp_path / "qa.db")
+    assert reviews_frame(store).empty and to_bytes(reviews_frame(store), "xlsx")[0][:2] == b"PK"
+    record(store, P[0], CAROL, "comment", "", None, "开场白很标准")  # an event, but no verdict
+    result = agreement_result(store)
     assert result["checks"] == [] and result["totals"]["n_judgements"] == 0
     assert result["totals"]["precision"]["value"] is None and result["totals"]["kappa_auto_human"]["reason"]
+    df = reviews_frame(store)
+    assert df[["call_id", "kind", "reason"]].values.tolist() == [[P[0], "comment", "开场白很标准"]]
+    assert df["check_id"].isna().all() and df["auto_status"].isna().all()
+    assert "开场白很标准" in to_bytes(df, "csv")[0].decode("utf-8-sig")
 
 
 def test_reviews_export_matches_the_events_table(calibrated):
@@ -244,7 +265,8 @@ def test_reviews_export_matches_the_events_table(calibrated):
     con = sqlite3.connect(store.url.removeprefix("sqlite:///"))
     events = con.execute('select event_id, call_id, user, role, kind, target, value, reason from review_events '
                          'order by event_id').fetchall()
-    calls = {r[0]: r[1:] for r in con.execute("select call_id, agent_id, score, flagged, fatal from calls")}
+    calls = {r[0]: r[1:] for r in con.execute("select call_id, agent_id, score, flagged, fatal, agent_name, team, "
+                                              "started_at from calls")}
     status = {(c, k): s for c, k, s in con.execute("select call_id, check_id, status from checks")}
     con.close()
     assert list(df.columns) == EVENT_COLUMNS and len(df) == len(events) == 1 + sum(len(e[1]) for e in
@@ -253,9 +275,10 @@ def test_reviews_export_matches_the_events_table(calibrated):
         assert (row.event_id, row.call_id, row.user, row.role, row.kind, row.target) == ev[:6]
         assert (row.value if isinstance(row.value, str) else None) == ev[6]
         assert (row.reason if isinstance(row.reason, str) else None) == ev[7]
-        agent, score, flagged, fatal = calls[row.call_id]
-        assert (row.agent_id, row.auto_score, bool(row.flagged), bool(row.fatal)) == (agent, score, bool(flagged),
-                                                                                     bool(fatal))
+        agent, score, flagged, fatal, name, team, started = calls[row.call_id]
+        assert (row.agent_id, row.agent_name, row.team, row.auto_score, bool(row.flagged), bool(row.fatal)) == \
+            (agent, name, team, score, bool(flagged), bool(fatal))
+        assert row.started_at == pd.Timestamp(started)
         if row.kind in ("finding", "check"):
             assert row.auto_status == status[row.call_id, row.target.split("#")[0]]
     assert pd.api.types.is_datetime64_any_dtype(df["at"])
@@ -288,7 +311,9 @@ def test_export_bytes_csv_and_xlsx(calibrated):
     events = sheets["events"]
     assert len(events) == len(df) and events["target"].fillna("").tolist() == df["target"].fillna("").tolist()
     assert events["reason"].fillna("").tolist() == df["reason"].fillna("").tolist()  # '=…' stays text
-    assert events["agent_name"].isna().all() == df["agent_name"].isna().all()
+    assert events["agent_name"].tolist() == df["agent_name"].tolist() and set(df["agent_name"]) <= {
+        n for n, _ in AGENTS.values()}
+    assert (pd.to_datetime(events["started_at"]) == df["started_at"]).all()
     with pytest.raises(InputError):
         to_bytes(df, "pdf")
 
@@ -332,3 +357,21 @@ def test_ranker_learns_which_flags_reviewers_confirm(scored, tmp_path):
     assert set(every) == set(B) | set(D)
     with pytest.raises(InputError):
         cal.rank_calls(store, tmp_path / "missing.joblib")
+
+
+    # `qa calibrate` does the same from the command line and fills the queue's 'likely confirmed' sort
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "qa_pipeline", "calibrate", "--db", str(tmp_path / "qa.db"),
+                        "--models-dir", str(tmp_path / "models")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "cross-validated accuracy" in r.stdout and "baseline" in r.stdout and GREETING in r.stdout
+    assert (tmp_path / "models" / cal.MODEL_FILE).exists()
+    from fastapi.testclient import TestClient
+
+    from qa_pipeline.review.app import create_app
+
+    q = TestClient(create_app(Store(tmp_path / "qa.db"))).get("/api/queue?sort=likely&flagged=true").json()
+    top = [x["p_confirmed"] for x in q["items"] if x["p_confirmed"] is not None]
+    assert top and top == sorted(top, reverse=True) and len(top) == len(ranks)

@@ -168,7 +168,7 @@ def test_report_files_csv_xlsx_parquet_and_charts(night, tmp_path):
     r = qa("report", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"), "--charts", str(tmp_path / "charts"))
     assert r.returncode == 0, r.stderr
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
-    assert set(sheets) == {"days", "agents", "teams", "checks", "check_days"}
+    assert set(sheets) == {"days", "agents", "teams", "checks", "check_days", "calibration"}
     assert sheets["agents"]["calls"].sum() == N_CALLS
     for png in ("days_score.png", "days_rates.png", "checks_fail_rate.png"):
         data = (tmp_path / "charts" / png).read_bytes()

@@ -130,6 +130,31 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
     page.goto(url + "/?status=reviewed")
     page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 1")
 
+    # calibration: the two decisions show up per check
+    page.goto(url + "/calibration")
+    row = page.wait_for_selector("#per-check tr[data-check='language.banned_phrase']")
+    cells = row.query_selector_all("td")
+    assert [c.inner_text() for c in cells[2:4]] == ["1", "0"]  # agreed, disputed
+    assert page.locator("#per-check tr[data-check='privacy.identity_verification'] td").nth(3).inner_text() == "1"
+    shot(page, "calibration", tmp_path)
+
+
+def test_manual_items_and_comment_are_kept(server, page, tmp_path):
+    url, db = server
+    page.goto(url + "/call/c01")
+    box = page.wait_for_selector("input[data-manual]")
+    item = box.get_attribute("data-manual")
+    box.fill("1")
+    page.locator(f"input[data-manual='{item}'] + button, input[data-manual='{item}'] ~ button").first.click()
+    page.wait_for_function(f"document.querySelector(\"#history\").textContent.includes('{item}')")
+    page.fill("#comment", "开场白标准，语速偏快")
+    page.click("#save-comment")
+    page.wait_for_function("document.querySelector('#history').textContent.includes('开场白标准')")
+    page.reload()
+    page.wait_for_selector("input[data-manual]")
+    assert page.locator(f"input[data-manual='{item}']").input_value() == "1"
+    assert page.locator("#comment").input_value() == "开场白标准，语速偏快"
+
 
 def test_transcript_html_is_shown_as_text(server, page, tmp_path):
     url, _ = server

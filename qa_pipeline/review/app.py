@@ -35,6 +35,7 @@ SORTS = {
     "started_at": lambda c, r: [c.started_at.asc(), c.call_id],
     "-started_at": lambda c, r: [c.started_at.desc(), c.call_id],
     "agent": lambda c, r: [c.agent_id.asc(), c.started_at.desc()],
+    "likely": lambda c, r: [t.call_ranks.c.p_confirmed.desc().nulls_last(), c.fatal.desc(), c.score.asc()],
 }
 
 
@@ -146,7 +147,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
             conds.append(c.score >= min_score)
         if max_score is not None:
             conds.append(c.score <= max_score)
-        base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id)
+        base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id).outerjoin(
+            t.call_ranks, t.call_ranks.c.call_id == c.call_id)
         where = sa.and_(*conds)
         facet_q = sa.select(review_status.label("s"), sa.func.count(), sa.func.sum(sa.cast(c.flagged, sa.Integer)),
                             sa.func.sum(sa.cast(c.fatal, sa.Integer))).select_from(base).where(where).group_by("s")
@@ -155,7 +157,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         if sort not in SORTS:
             raise InputError(f"unknown sort '{sort}'; one of {', '.join(SORTS)}")
         q = (sa.select(c.call_id, c.agent_id, c.agent_name, c.team, c.started_at, c.duration_s, c.score, c.flagged,
-                       c.fatal, c.flag_reasons, review_status.label("review_status"), r.final_score, r.reviewer)
+                       c.fatal, c.flag_reasons, review_status.label("review_status"), r.final_score, r.reviewer,
+                       t.call_ranks.c.p_confirmed)
              .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort](c, r))
              .limit(size).offset((page - 1) * size))
         with store._connect() as conn:
@@ -223,11 +226,14 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/export.{fmt}")
     def export(fmt: str, u: User = Depends(user)):
-        from .exports import reviews_frame, to_bytes
+        from .exports import review_summary_frame, reviews_frame, to_bytes
 
         if fmt not in ("csv", "xlsx"):
             raise HTTPException(404, "export as .csv or .xlsx")
-        data, media = to_bytes(reviews_frame(store), fmt)
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers export reviews")
+        calls = review_summary_frame(store) if fmt == "xlsx" else None
+        data, media = to_bytes(reviews_frame(store, redact=not u.sensitive), fmt, calls=calls)
         return Response(data, media_type=media,
                         headers={"content-disposition": f'attachment; filename="qa-reviews.{fmt}"'})
 

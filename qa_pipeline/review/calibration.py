@@ -109,11 +109,11 @@ def _kappa(a, b, who: tuple[str, str]) -> dict[str, Any]:
         out["reason"] = f"every label is '{a[0]}': no variation, so kappa is undefined"
     elif len(set(a)) < 2 or len(set(b)) < 2:
         side, labels = (who[0], a) if len(set(a)) < 2 else (who[1], b)
-        out["reason"] = (f"the {side} labels are all '{labels[0]}'"
-                         + (" (only automatic failures were judged)" if side == "automatic" and labels[0] == "fail"
-                            else "")
+        auto = side == who[0] == "the automatic"
+        out["reason"] = (f"{side} labels are all '{labels[0]}'"
+                         + (" (only automatic failures were judged)" if auto and labels[0] == "fail" else "")
                          + ", so kappa is 0 by construction and says nothing; read the agreement"
-                         + (" and precision" if side == "automatic" else "") + " instead")
+                         + (" and precision" if auto else "") + " instead")
     else:
         out["kappa"] = _r(cohen_kappa_score(a, b, labels=list(LABELS)))
     return out
@@ -133,7 +133,7 @@ def _auto_pass(j: pd.DataFrame) -> dict[str, Any]:
 
 
 def _between(pairs: pd.DataFrame) -> dict[str, Any]:
-    out = _kappa(pairs["human_a"], pairs["human_b"], ("first reviewer's", "second reviewer's"))
+    out = _kappa(pairs["human_a"], pairs["human_b"], ("the first reviewer's", "the second reviewer's"))
     return {"n_calls": int(pairs["call_id"].nunique()), "n_pairs": out.pop("n"), **out}
 
 
@@ -142,7 +142,7 @@ def _block(j: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
     return {"n_calls": int(j["call_id"].nunique()), "n_reviewers": int(j["user"].nunique()),
             "n_judgements": len(j), "agreed": agreed, "disputed": len(j) - agreed,
             "precision": _precision(j), "auto_pass": _auto_pass(j),
-            "kappa_auto_human": _kappa(j["auto"], j["human"], ("automatic", "reviewers'")),
+            "kappa_auto_human": _kappa(j["auto"], j["human"], ("the automatic", "the reviewers'")),
             "kappa_reviewers": _between(pairs)}
 
 
@@ -168,7 +168,7 @@ def agreement(store: Store) -> dict[str, Any]:
     for (a, b), g in pairs.groupby(["user_a", "user_b"]):
         reviewer_pairs.append({"a": a, "b": b, "n_calls": int(g["call_id"].nunique()),
                                **{("n_pairs" if k == "n" else k): v
-                                  for k, v in _kappa(g["human_a"], g["human_b"], (a, b)).items()}})
+                                  for k, v in _kappa(g["human_a"], g["human_b"], (f"{a}'s", f"{b}'s")).items()}})
     reviewers = []
     for user, g in j.groupby("user"):
         agreed = int((g["verdict"] == "agree").sum())

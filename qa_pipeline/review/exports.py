@@ -39,8 +39,8 @@ def reviews_frame(store: Store, *, redact: bool = False) -> pd.DataFrame:
                    c.score.label("auto_score"), c.flagged, c.fatal, e.user, e.role, e.kind, e.target, e.value, e.reason)
          .select_from(t.review_events.outerjoin(t.calls, c.call_id == e.call_id)).order_by(e.event_id))
     df = store.read_sql(q)
-    about = df["kind"].isin(("finding", "check", "manual"))
-    df["check_id"] = df["target"].where(about).str.split("#", n=1).str[0]
+    df["check_id"] = pd.Series([str(target).split("#", 1)[0] if kind in ("finding", "check", "manual") else None
+                                for kind, target in zip(df["kind"], df["target"])], index=df.index, dtype=object)
     reviewed = sa.select(e.call_id).distinct()
     statuses = store.read_sql(sa.select(k.call_id, k.check_id, k.status.label("auto_status"))
                               .where(k.call_id.in_(reviewed)))

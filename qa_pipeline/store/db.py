@@ -205,5 +205,14 @@ class Store:
                 conn.execute(sa.insert(t.review_samples),
                              [{"sample_id": sample_id, "created_at": now, **r} for r in rows])
 
+    def save_ranks(self, ranks: dict[str, float], model: str) -> None:
+        """Replace the queue ranker's estimates (``call_id → probability the flag is confirmed``)."""
+        now = utcnow()
+        with self._write() as conn:
+            conn.execute(sa.delete(t.call_ranks))
+            if ranks:
+                conn.execute(sa.insert(t.call_ranks), [{"call_id": k, "p_confirmed": v, "model": model, "ranked_at": now}
+                                                       for k, v in ranks.items()])
+
     def close(self) -> None:
         self.engine.dispose()

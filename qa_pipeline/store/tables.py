@@ -176,3 +176,12 @@ call_reviews = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ix_call_reviews_status", "status"),
 )
+
+# The queue ranker's estimate that a flagged call's findings will be confirmed (``qa calibrate``).
+call_ranks = sa.Table(
+    "call_ranks", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("p_confirmed", sa.Float, nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("ranked_at", sa.DateTime, nullable=False),  # UTC
+)

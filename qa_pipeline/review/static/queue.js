@@ -33,6 +33,7 @@ async function load() {
     el("td", {}, fmtTime(row.duration_s)),
     el("td", {}, fmtNum(row.score), row.final_score !== null ? el("span", {class: "muted"}, " → " + fmtNum(row.final_score)) : null),
     el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, "fatal") : null, (row.flag_reasons || []).map(r => el("div", {}, r))),
+    el("td", {}, row.p_confirmed === null || row.p_confirmed === undefined ? "–" : Math.round(row.p_confirmed * 100) + "%"),
     el("td", {}, el("span", {class: "tag"}, row.review_status), row.reviewer ? " " + row.reviewer : ""))));
   const c = data.counts;
   const s = Object.entries(c.by_status).map(([k, v]) => k + " " + v).join(" · ");

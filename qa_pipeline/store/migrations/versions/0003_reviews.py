@@ -40,8 +40,16 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_call_reviews_status", "call_reviews", ["status"])
+    op.create_table(
+        "call_ranks",
+        sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("p_confirmed", sa.Float, nullable=False),
+        sa.Column("model", sa.String(64), nullable=False),
+        sa.Column("ranked_at", sa.DateTime, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("call_ranks")
     op.drop_table("call_reviews")
     op.drop_table("review_events")
