@@ -169,3 +169,45 @@ def test_queue_answers_in_under_a_second_on_10000_calls(db):
         took = time.perf_counter() - t0
         assert r.status_code == 200 and took < 1.0, (query, took)
     assert client.get("/api/queue", headers=REV).json()["total"] >= 10_000
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--host", "0.0.0.0"], "without access control"),
+    (["--host", "10.1.2.3", "--token", "short"], "at least 16 characters"),
+    (["--role", "boss"], "not one of"),
+])
+def test_review_refuses_to_start_unsafely(review_db, args, says):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "qa_pipeline", "review", "--db", str(review_db), *args],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 4 and says in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("text, says", [
+    ("users: [{name: a, token: abc, role: reviewer}]", "at least 16 characters"),
+    ("users: [{name: a, token: 0123456789abcdef0, role: boss}]", "role 'boss'"),
+    ("users: [{token: 0123456789abcdef0}]", "needs a name and a token"),
+    ("users: []", "no users"),
+    ("users: [unclosed", "cannot read"),
+])
+def test_users_file_errors_name_the_problem(tmp_path, text, says):
+    from qa_pipeline.cli_review import load_users
+    from qa_pipeline.errors import ConfigError
+
+    f = tmp_path / "users.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=says):
+        load_users(f)
+
+
+def test_users_file_gives_each_token_its_role(tmp_path):
+    from qa_pipeline.cli_review import load_users
+
+    f = tmp_path / "users.yaml"
+    f.write_text("users:\n  - {name: 王芳, token: aaaaaaaaaaaaaaaa1, role: reviewer}\n"
+                 "  - {name: 陈主管, token: bbbbbbbbbbbbbbbb2, role: senior, sensitive: true}\n", encoding="utf-8")
+    users = load_users(f)
+    assert users["aaaaaaaaaaaaaaaa1"] == User("王芳", "reviewer", False)
+    assert users["bbbbbbbbbbbbbbbb2"] == User("陈主管", "senior", True)
