@@ -163,6 +163,7 @@ def test_transcript_html_is_shown_as_text(server, page, tmp_path):
     assert HTML_TEXT in page.locator("#transcript").inner_text()
     assert page.locator("#transcript img, #transcript b").count() == 0
     assert page.title() != "pwned"
+    assert "scored from a transcript" in page.locator("#player").inner_text()  # no audio to play
     shot(page, "call_html", tmp_path)
 
 

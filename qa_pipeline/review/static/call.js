@@ -131,14 +131,17 @@ async function load(first) {
   document.title = "QA review · " + call.call_id;
   renderSummary(call, report, review); renderTimeline(report); renderTranscript(report);
   renderFindings(report, review); renderChecklist(report, review); renderDecision(review, me, call); renderHistory(history);
-  if (first) {
+  if (first && (call.format === "transcript" || !call.sample_rate)) {
+    player.replaceWith(el("div", {class: "muted", id: "player"}, "No recording: this call was scored from a transcript."));
+    document.getElementById("channel").disabled = true;
+  } else if (first) {
     const chan = document.getElementById("channel");
     if (call.channels !== 2) chan.disabled = true;
     const setSrc = () => { const t = player.currentTime; player.src = "/api/calls/" + encodeURIComponent(callId) + "/audio?channel=" + chan.value; player.currentTime = t; };
     chan.onchange = setSrc; setSrc();
   }
 }
-player.addEventListener("timeupdate", () => {
+if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const t = player.currentTime;
   const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * t / duration);
   document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", t >= +u.dataset.start && t <= +u.dataset.end));
