@@ -93,6 +93,8 @@ def test_appeal_then_senior_ruling(client):
     client.post("/api/calls/c08/events", headers=REV, json={"kind": "status", "value": "reviewed"})
     r = client.post("/api/calls/c03/events", headers=AGT, json={"kind": "appeal", "reason": "不是我的通话"})
     assert r.status_code == 404  # not the agent's call
+    r = client.post("/api/calls/c08/events", headers=REV, json={"kind": "appeal", "reason": "代坐席申诉"})
+    assert r.status_code == 403 and "own agent" in r.json()["error"]  # a reviewer does not appeal their own review
     r = client.post("/api/calls/c08/events", headers=AGT, json={"kind": "appeal", "reason": "客户要求我读出号码"})
     assert r.status_code == 200 and r.json()["status"] == "appealed"
     r = client.post("/api/calls/c08/events", headers=REV, json={"kind": "ruling", "value": "overturned", "reason": "x"})

@@ -198,3 +198,57 @@ def test_queue_page_loads_in_under_a_second_on_10000_calls(review_db, tmp_path, 
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page):
+    db = tmp_path / "qa.db"
+    shutil.copy(review_db, db)
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  - {name: 王质检, token: reviewer-token-0123456, role: reviewer}\n"
+                     "  - {name: A001, token: agent-token-A001-0123, role: agent}\n"
+                     "  - {name: 陈主管, token: senior-token-01234567, role: senior}\n", encoding="utf-8")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port),
+                             "--users", str(users)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(url + "/api/me", timeout=1).status_code == 401:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        ctx = page.context
+        page.goto(url + "/call/c08?token=reviewer-token-0123456")  # the reviewer finishes the review
+        page.wait_for_selector("#mark-reviewed")
+        page.click("#mark-reviewed")
+        page.wait_for_function("document.getElementById('status').textContent === 'reviewed'")
+        assert page.locator("#appeal").count() == 0  # reviewers do not appeal
+
+        ctx.clear_cookies()
+        page.goto(url + "/?token=agent-token-A001-0123")  # the agent sees only their own call, and appeals
+        page.wait_for_selector("#queue tbody tr")
+        assert [r.get_attribute("data-call") for r in page.locator("#queue tbody tr").all()] == ["c08"]
+        page.click("#queue tbody tr a")
+        page.wait_for_selector("#appeal")
+        assert not page.locator("#mark-reviewed").is_visible() and not page.locator(".decide").first.is_visible()
+        page.fill("#appeal-reason", "客户要求我读出登记的电话号码")
+        page.click("#appeal")
+        page.wait_for_function("document.getElementById('status').textContent === 'appealed'")
+        shot(page, "appeal", tmp_path)
+
+        ctx.clear_cookies()
+        page.goto(url + "/call/c08?token=senior-token-01234567")  # the senior gives the final ruling
+        page.wait_for_selector("#ruling-reason")
+        assert "客户要求我读出登记的电话号码" in page.locator("#appeal-box").inner_text()
+        page.fill("#ruling-reason", "保密信息不得主动告知")
+        page.click("text=Uphold review")
+        page.wait_for_function("document.getElementById('status').textContent === 'ruled'")
+        page.reload()
+        page.wait_for_selector("#appeal-box")
+        assert "upheld" in page.locator("#appeal-box").inner_text() and "陈主管" in page.locator("#appeal-box").inner_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -88,8 +88,8 @@ def record(store: Store, call_id: str, user: User, kind: str, target: str = "", 
     state = current(store, call_id)
     status = state["status"]
     if kind == "appeal":
-        if not user.can("appeal") or (user.role == "agent" and user.name != row["agent_id"]):
-            raise PermissionDenied("only the call's own agent (or a reviewer) can appeal it")
+        if not ((user.role == "agent" and user.name == row["agent_id"]) or user.role == "admin"):
+            raise PermissionDenied("only the call's own agent can appeal it (or an admin on their behalf)")
         if status != "reviewed":
             raise PermissionDenied(f"only a reviewed call can be appealed (this one is {status})")
     elif kind == "ruling":

@@ -106,7 +106,7 @@ function renderDecision(review, me, call) {
   const parts = [];
   if (review.appeal) parts.push(el("div", {}, "Appeal by " + review.appeal.by + ": ", el("span", {class: "quote"}, review.appeal.reason)));
   if (review.ruling) parts.push(el("div", {}, "Ruling by " + review.ruling.by + ": " + review.ruling.value + " — ", el("span", {class: "quote"}, review.ruling.reason || "")));
-  if (review.status === "reviewed") {
+  if (review.status === "reviewed" && (me.role === "agent" || me.role === "admin")) {
     const t = el("input", {placeholder: "why the agent disputes this review", style: "width:70%", id: "appeal-reason"});
     parts.push(el("div", {}, t, el("button", {id: "appeal", onclick: () => send("appeal", "", null, t.value)}, "Appeal")));
   }
@@ -128,6 +128,7 @@ async function load(first) {
   const {call, report, review, history, me} = data;
   duration = report.duration_s || 1;
   document.querySelector(".me").textContent = me.name + " · " + me.role;
+  document.body.classList.add("role-" + me.role);  // an agent reads the review and may appeal; no decision controls
   document.title = "QA review · " + call.call_id;
   renderSummary(call, report, review); renderTimeline(report); renderTranscript(report);
   renderFindings(report, review); renderChecklist(report, review); renderDecision(review, me, call); renderHistory(history);
