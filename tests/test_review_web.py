@@ -7,6 +7,7 @@ page go to $QA_SCREENSHOTS (default: the test's temp folder).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -26,29 +27,36 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's ch
                                                                      "(apt-get install chromium; .ci/run does)")
 
 
-@pytest.fixture()
-def server(review_db, tmp_path):
-    db = tmp_path / "qa.db"
-    shutil.copy(review_db, db)
+@contextlib.contextmanager
+def review_server(db: Path, *args: str):
+    """`qa review` on a free loopback port as a real process; yields its URL once it answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port),
-                             "--user", "王质检", "--role", "senior"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(url + "/api/me", timeout=1).status_code == 200:
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(url + "/api/me", timeout=1)
                 break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise AssertionError(proc.communicate()[1])
-    yield url, db
-    proc.terminate()
-    proc.wait(timeout=10)
+            except httpx.HTTPError:
+                if proc.poll() is not None:
+                    raise AssertionError(proc.communicate()[1]) from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def server(review_db, tmp_path):
+    db = tmp_path / "qa.db"
+    shutil.copy(review_db, db)
+    with review_server(db, "--user", "王质检", "--role", "senior") as url:
+        yield url, db
 
 
 @pytest.fixture()
@@ -173,19 +181,8 @@ def test_queue_page_loads_in_under_a_second_on_10000_calls(review_db, tmp_path, 
     db = tmp_path / "big.db"
     shutil.copy(review_db, db)
     clone_calls(db, 10_000)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(100):
-            try:
-                httpx.get(url + "api/me", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with review_server(db) as url:
+        url += "/"
         page.goto(url)  # warm: the first request opens the database
         page.wait_for_selector("#queue tbody tr")
         t0 = time.perf_counter()
@@ -195,9 +192,6 @@ def test_queue_page_loads_in_under_a_second_on_10000_calls(review_db, tmp_path, 
         print(f"queue page with 10,000+ calls: {took * 1000:.0f} ms")
         assert took < 1.0, took
         assert "10" in page.locator("#counts").inner_text()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page):
@@ -207,19 +201,7 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
     users.write_text("users:\n  - {name: 王质检, token: reviewer-token-0123456, role: reviewer}\n"
                      "  - {name: A001, token: agent-token-A001-0123, role: agent}\n"
                      "  - {name: 陈主管, token: senior-token-01234567, role: senior}\n", encoding="utf-8")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "qa_pipeline", "review", "--db", str(db), "--port", str(port),
-                             "--users", str(users)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(url + "/api/me", timeout=1).status_code == 401:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with review_server(db, "--users", str(users)) as url:
         ctx = page.context
         page.goto(url + "/call/c08?token=reviewer-token-0123456")  # the reviewer finishes the review
         page.wait_for_selector("#mark-reviewed")
@@ -249,6 +231,3 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
         page.reload()
         page.wait_for_selector("#appeal-box")
         assert "upheld" in page.locator("#appeal-box").inner_text() and "陈主管" in page.locator("#appeal-box").inner_text()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

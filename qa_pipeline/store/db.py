@@ -9,6 +9,7 @@ moment leaves either the whole call or none of it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,13 +41,30 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _wal(cur) -> None:  # noqa: ANN001
+    """Switch a SQLite file to WAL once. Two processes creating the same new file at once can get
+    "database is locked" here without SQLite's busy handler being asked, so this waits and retries."""
+    import sqlite3
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_setup(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):  # noqa: ANN001
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _begin)
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode=WAL")
+        _wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
@@ -77,7 +95,14 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             _sqlite_setup(self.engine)
         if migrate:
-            self.upgrade()
+            for attempt in range(5):  # two processes creating one new SQLite file at once: let one finish
+                try:
+                    self.upgrade()
+                    break
+                except StoreError as exc:
+                    if "locked" not in str(exc) or attempt == 4:
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
 
     # -- schema ------------------------------------------------------------------------------
     def _alembic(self):
