@@ -122,18 +122,17 @@ def batch(
     found = discover(folder, include=tuple(include or ()), exclude=tuple(exclude or ()), manifest=manifest,
                      name_pattern=name_pattern)
     store = Store(db)
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     progress = _Progress(len(found.jobs) + len(found.missing), Console(stderr=True))
     for w in found.warnings:
         err.print(f"note: {w}", markup=False)
     signal.signal(signal.SIGTERM, _sigterm)
-    summary = None
     try:
         summary = run_batch(found, store, opts, BatchOptions(workers=workers, scheduler=scheduler, rescore=rescore,
                                                              store_sensitive=store_sensitive),
                             source=str(folder.resolve()), on_event=progress)
     except KeyboardInterrupt:
-        progress.close()
+        progress.close()  # the bar first, then the message under it
         err.print("interrupted: what was stored is kept; run the same command again to finish", markup=False)
         raise typer.Exit(130) from None
     finally:
