@@ -21,6 +21,11 @@ DbOption = Annotated[str, typer.Option("--db", help="Results database: a SQLite 
                                                     "(postgresql+psycopg://user@host/qa).", envvar="QA_DB")]
 
 
+def table_console() -> Console:
+    """stdout for tables: the terminal's width, or 160 columns in a log or pipe (not rich's 80)."""
+    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+
 def _sigterm(*_):  # a scheduler's stop is a Ctrl-C: record the run as interrupted, keep what is stored
     raise KeyboardInterrupt
 
@@ -220,7 +225,7 @@ def report(
         raise InputError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
     store = Store(db, create=False)
     views = {k: v for k, v in build_report(store, period).items() if k in wanted}
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console = table_console()
     n_calls = int(views["days"]["calls"].sum()) if "days" in views and not views["days"].empty else None
     if fmt == Format.table:
         console.print(f"QA report {period.label()}" + (f": {n_calls} scored calls" if n_calls is not None else ""))
@@ -268,7 +273,7 @@ def sample(
     calls = load_calls(store, Period(parse_day(date_from), parse_day(date_to)))
     s = draw_sample(calls, SampleOptions(rate=rate, margin_points=margin, confidence=confidence, sigma_points=sigma,
                                          per_agent_min=per_agent, include_flagged=not no_flagged, seed=seed))
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console = table_console()
     f = s.formula
     if f:
         line = f"{f['N']} scored calls; random target {s.n_target} (rate {f['rate']:g} → {f['n_rate']}"

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .cli import app, handle_errors
-from .cli_batch import DbOption
+from .cli_batch import DbOption, table_console
 from .errors import ConfigError
 
 
@@ -92,7 +92,6 @@ def calibrate(
     models_dir: Annotated[Path, typer.Option(help="Where the ranker is saved.")] = Path("models"),
 ) -> None:
     """How often reviewers confirm each check (precision, Cohen's kappa); learn to rank the queue from it."""
-    from rich.console import Console
     from rich.table import Table
 
     from .review.calibration import MODEL_FILE, agreement, rank_calls, train_ranker
@@ -100,9 +99,7 @@ def calibrate(
 
     store = Store(db, create=False)
     a = agreement(store)
-    import sys
-
-    out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    out = table_console()
     tot = a["totals"]
     out.print(f"{tot['n_judgements']} judgements on {tot['n_calls']} calls by {tot['n_reviewers']} reviewer(s): "
               f"{tot['agreed']} agreed, {tot['disputed']} disputed")

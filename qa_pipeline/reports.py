@@ -231,6 +231,13 @@ def write_charts(views: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+
+    def save(fig, name: str) -> Path:
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=110)
+        plt.close(fig)
+        return folder / name
+
     days = views["days"]
     if not days.empty:
         fig, ax = plt.subplots(figsize=(9, 4))
@@ -243,10 +250,7 @@ def write_charts(views: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         ax2.set_ylim(0, 100)
         ax.set_title("Calls and mean score per day")
         fig.autofmt_xdate()
-        fig.tight_layout()
-        written.append(folder / "days_score.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
+        written.append(save(fig, "days_score.png"))
 
         fig, ax = plt.subplots(figsize=(9, 4))
         for col, label in (("flagged_rate", "flagged"), ("silence_rate", "silence share of call time"),
@@ -256,10 +260,7 @@ def write_charts(views: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         ax.set_title("Flagged, silence and overtalk rates per day")
         ax.legend()
         fig.autofmt_xdate()
-        fig.tight_layout()
-        written.append(folder / "days_rates.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
+        written.append(save(fig, "days_rates.png"))
     checks = views["checks"]
     if not checks.empty:
         top = checks.dropna(subset=["fail_rate"]).sort_values("fail_rate")
@@ -267,8 +268,5 @@ def write_charts(views: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         ax.barh(top["check_id"], top["fail_rate"] * 100, color="#ee5253")
         ax.set_xlabel("fail rate, % of calls where the check applies")
         ax.set_title("Check fail rates")
-        fig.tight_layout()
-        written.append(folder / "checks_fail_rate.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
+        written.append(save(fig, "checks_fail_rate.png"))
     return written

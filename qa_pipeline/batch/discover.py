@@ -52,6 +52,11 @@ class Missing:
     path: str
     meta: dict[str, Any]
     reason: str
+    size: int | None = None  # no file, no size
+
+    @property
+    def rel(self) -> str:
+        return self.path
 
 
 @dataclass(frozen=True)

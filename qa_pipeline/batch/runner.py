@@ -23,8 +23,8 @@ from ..errors import ConfigError, QAError
 from ..pipeline import PipelineOptions
 from ..store import Store, call_rows, failure_row
 from ..store.db import utcnow
-from .discover import Discovery, Job
-from .worker import host_cores, init_worker, score_job, warm
+from .discover import Discovery, Job, Missing
+from .worker import cpu_count, host_cores, init_worker, score_job, warm
 
 WORKER_MEMORY_GB = 1.3  # peak resident memory of one worker (bench/bench_batch.py: 1.2 GB)
 
@@ -86,13 +86,6 @@ class Event:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS
-        return os.cpu_count() or 1
-
-
 def default_workers() -> int:
     """One single-threaded worker per core, capped by available memory.
 
@@ -138,6 +131,8 @@ class _Pool:
             self._connect()
         else:
             self.workers = options.workers or default_workers()
+            if pipeline.asr.threads == 0:  # the model gets the cores divided by the workers
+                self.pipeline = replace(pipeline, asr=replace(pipeline.asr, threads=max(1, cpu_count() // self.workers)))
             self._start_local()
 
     def _connect(self) -> None:
@@ -151,7 +146,7 @@ class _Pool:
             raise ConfigError(f"cannot reach the Dask scheduler at {self.options.scheduler} ({exc}); "
                               "start it with `dask scheduler` and check host/port") from None
         self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
-        if self.workers and self.pipeline.asr.threads == 0:
+        if self.pipeline.asr.threads == 0:
             # Dask pins OMP_NUM_THREADS=1 in its workers; give the model the host's cores ÷ its worker processes
             hosts = list(self.client.run(host_cores).values())
             if hosts:
@@ -214,26 +209,23 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     t0 = time.perf_counter()
     rules = load_rules(pipeline.rules_dir)
     mkey = model_key(pipeline)
-    if not options.scheduler and pipeline.asr.threads == 0:
-        n = options.workers or default_workers()
-        pipeline = replace(pipeline, asr=replace(pipeline.asr, threads=max(1, cpu_count() // n)))
     summary = BatchSummary(found=len(discovery.jobs) + len(discovery.missing), warnings=list(discovery.warnings))
     _mark_dead_runs(store)
     states = store.call_states()
+    run_options = {"pid": os.getpid(), "rescore": options.rescore, "store_sensitive": options.store_sensitive}
     summary.run_id = run_id = store.start_run(
         source=source, host=socket.gethostname(), qa_version=__version__, rules_version=rules.version,
         model_key=mkey, scheduler=options.scheduler,
-        options={"pid": os.getpid(), "rescore": options.rescore, "store_sensitive": options.store_sensitive,
-                 "threads": pipeline.asr.threads}, n_found=summary.found)
+        options=run_options, n_found=summary.found)
     emit = on_event or (lambda e: None)
 
-    def fail(job_id: str, path: str, rel: str, kind: str, error: str, job: Job | None = None, sha: str | None = None):
-        store.save_call(failure_row(job_id, path, kind=kind, error=error, size=job.size if job else None, sha256=sha,
-                                    meta=job.meta if job else {}, run_id=run_id, model_key=mkey,
-                                    rules_version=rules.version))
+    def fail(job: Job | Missing, kind: str, error: str) -> None:
+        """Store the call as failed, with its metadata and error; count and report it."""
+        store.save_call(failure_row(job.call_id, job.path, kind=kind, error=error, size=job.size, meta=job.meta,
+                                    run_id=run_id, model_key=mkey, rules_version=rules.version))
         summary.failed += 1
-        summary.failures.append((job_id, rel, error))
-        emit(Event("failed", job_id, rel, summary, {"error": error, "kind": kind}))
+        summary.failures.append((job.call_id, job.rel, error))
+        emit(Event("failed", job.call_id, job.rel, summary, {"error": error, "kind": kind}))
 
     kept = 0
     for m in discovery.missing:
@@ -243,11 +235,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
             summary.skipped += 1
             emit(Event("skipped", m.call_id, m.path, summary))
             continue
-        store.save_call(failure_row(m.call_id, m.path, kind="MissingRecording", error=m.reason, meta=m.meta,
-                                    run_id=run_id, model_key=mkey, rules_version=rules.version))
-        summary.failed += 1
-        summary.failures.append((m.call_id, m.path, m.reason))
-        emit(Event("failed", m.call_id, m.path, summary, {"error": m.reason, "kind": "MissingRecording"}))
+        fail(m, "MissingRecording", m.reason)
     if kept:
         summary.warnings.append(f"{kept} call(s) in the manifest have no recording under the folder but were scored "
                                 "before; their stored results are kept")
@@ -267,7 +255,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
 
     def store_result(job: Job, res: dict) -> None:
         if not res["ok"]:
-            fail(job.call_id, job.path, job.rel, res["kind"], res["error"], job)
+            fail(job, res["kind"], res["error"])
             return
         report = res["report"]
         row, children = call_rows(report, path=job.path, size=job.size, sha256=res.get("sha256"), meta=job.meta,
@@ -285,7 +273,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
 
     pool = _Pool(options, pipeline, with_model=any(not is_transcript(j.path) for j in discovery.jobs))
     summary.workers, summary.where = pool.workers, pool.where
-    store.update_run(run_id, workers=pool.workers)
+    store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
     status = "finished"
     try:
         pool.warm_up()
@@ -317,8 +305,8 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                 except QAError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - e.g. dask's KilledWorker: this file, not the night
-                    fail(job.call_id, job.path, job.rel, type(exc).__name__,
-                         f"{job.path}: the worker scoring this file died ({type(exc).__name__}: {exc})", job)
+                    fail(job, type(exc).__name__,
+                         f"{job.path}: the worker scoring this file died ({type(exc).__name__}: {exc})")
             if broken:
                 for fut, job in list(inflight.items()):  # the rest of the pool went down with it
                     if fut.done() and not fut.cancelled() and fut.exception() is None:
@@ -329,7 +317,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                 deaths.update(j.call_id for j in broken)
                 if len(broken) == 1 and deaths[broken[0].call_id] > 1:  # killed a worker again, alone
                     j = broken[0]
-                    fail(j.call_id, j.path, j.rel, "WorkerCrash", f"{j.path}: the worker process died while scoring "
+                    fail(j, "WorkerCrash", f"{j.path}: the worker process died while scoring "
                          "this file (a crash in a decoder, or out of memory); the batch went on")
                 else:
                     suspects.extend(broken)  # retried one at a time to find the one that kills workers

@@ -54,15 +54,19 @@ def warm(options: PipelineOptions, with_model: bool = True) -> str:
     return f"pid {os.getpid()} ready"
 
 
+def cpu_count() -> int:
+    """Cores this process may use (its CPU affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS
+        return os.cpu_count() or 1
+
+
 def host_cores() -> tuple[str, int]:
     """This worker's machine and usable cores (asked of every Dask worker to size the model's threads)."""
     import socket
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS
-        cores = os.cpu_count() or 1
-    return socket.gethostname(), cores
+    return socket.gethostname(), cpu_count()
 
 
 def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive: bool = False) -> dict[str, Any]:

@@ -173,7 +173,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
                            "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
 
     def _scored(call_id: str, u: User) -> dict:
-        row = st._call(store, call_id)
+        row = st.scored_call(store, call_id)
         if row is None or (u.role == "agent" and row["agent_id"] != u.name):
             raise HTTPException(404, f"no scored call '{call_id}' in this database")
         return row
@@ -216,8 +216,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
             report = _mask(report, entity_options)
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
-        return {"call": row, "report": report, "review": st.current(store, call_id),
-                "history": st.history(store, call_id), "me": me(u)}
+        history = st.history(store, call_id)
+        return {"call": row, "report": report, "review": st.fold(history), "history": history, "me": me(u)}
 
     @app.post("/api/calls/{call_id:path}/events")
     def add_event(call_id: str, ev: Event, u: User = Depends(user)):

@@ -82,11 +82,11 @@ def record(store: Store, call_id: str, user: User, kind: str, target: str = "", 
            reason: str | None = None) -> dict[str, Any]:
     """Validate and store one decision; return the call's new review state."""
     report = store.report(call_id)
-    row = _call(store, call_id)
+    row = scored_call(store, call_id)
     if report is None or row is None:
         raise InputError(f"no scored call '{call_id}' in the database")
-    state = current(store, call_id)
-    status = state["status"]
+    events = history(store, call_id)
+    status = fold(events)["status"]
     if kind == "appeal":
         if not ((user.role == "agent" and user.name == row["agent_id"]) or user.role == "admin"):
             raise PermissionDenied("only the call's own agent can appeal it (or an admin on their behalf)")
@@ -106,7 +106,7 @@ def record(store: Store, call_id: str, user: User, kind: str, target: str = "", 
     now = utcnow()
     event = {"call_id": call_id, "at": now, "user": user.name, "role": user.role, "kind": kind, "target": target,
              "value": value, "reason": (reason or "").strip() or None}
-    state = fold(history(store, call_id) + [{**event, "at": now.isoformat() + "Z"}])
+    state = fold(events + [{**event, "at": now.isoformat() + "Z"}])  # what the state is once this is stored
     failing = {c["id"] for c in report.get("checks") or () if c["status"] == "fail"}
     verdicts = {c: _verdict(state["decisions"], c) for c in failing}
     confirmed = True if "agree" in verdicts.values() else (False if failing and all(
@@ -117,10 +117,11 @@ def record(store: Store, call_id: str, user: User, kind: str, target: str = "", 
         conn.execute(sa.insert(t.review_events).values(event))
         if not conn.execute(sa.update(t.call_reviews).where(t.call_reviews.c.call_id == call_id).values(values)).rowcount:
             conn.execute(sa.insert(t.call_reviews).values(call_id=call_id, **values))
-    return current(store, call_id)
+    return state
 
 
-def _call(store: Store, call_id: str) -> dict | None:
+def scored_call(store: Store, call_id: str) -> dict | None:
+    """The ``calls`` row of a scored call, or ``None``."""
     with store._connect() as conn:
         r = conn.execute(sa.select(t.calls).where(t.calls.c.call_id == call_id, t.calls.c.status == "scored")).mappings()
         row = r.first()
@@ -143,13 +144,9 @@ def _verdict(decisions: dict[str, dict], check_id: str) -> str | None:
     return "agree" if "agree" in values else ("dispute" if values else None)
 
 
-def current(store: Store, call_id: str) -> dict[str, Any]:
-    """The latest decision per finding/check/manual item, score, comment and status."""
-    return fold(history(store, call_id))
-
-
 def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Replay events (oldest first) into the current state."""
+    """Replay a call's events (oldest first, as :func:`history` gives them) into its current state: the
+    latest decision per finding/check/manual item, score, comment, status, appeal and ruling."""
     decisions: dict[str, dict] = {}
     manual: dict[str, float] = {}
     out: dict[str, Any] = {"status": "pending", "final_score": None, "comment": None, "appeal": None,
