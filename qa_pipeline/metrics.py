@@ -6,7 +6,7 @@ Every number comes with the spans behind it, so a reviewer can check it by ear.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -139,7 +139,8 @@ def loudness_dbfs(track: np.ndarray, speech: Sequence[Interval]) -> float | None
 
 
 def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], tracks: dict[str, np.ndarray] | None,
-            duration_s: float, options: MetricsOptions | None = None) -> Metrics:
+            duration_s: float, options: MetricsOptions | None = None, *,
+            overtalk_method: str | None = None) -> Metrics:
     """All measurements of one call.
 
     Parameters
@@ -148,6 +149,8 @@ def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], 
     speech : VAD speech spans per speaker (``agent``/``customer`` or ``unknown``).
     tracks : 16 kHz audio per speaker, for loudness (None for a transcript: no loudness).
     duration_s : length of the recording.
+    overtalk_method : how the speakers' spans were separated (stereo channels, a mono
+        estimate…), reported with the overtalk.
     """
     options = options or MetricsOptions()
     speakers = list(speech)
@@ -161,10 +164,10 @@ def measure(utterances: Sequence[Utterance], speech: dict[str, list[Interval]], 
         window_rate[s] = speech_rate(by[s], win) if win else None
     two = "agent" in speech and "customer" in speech
     if two:
-        ot = overtalk(speech["agent"], speech["customer"], utterances, options)
+        ot = replace(overtalk(speech["agent"], speech["customer"], utterances, options), method=overtalk_method)
     else:
-        ot = OvertalkStats(available=False, reason="mono recording: both parties share one channel, so overlapping "
-                                                   "speech cannot be attributed; record in stereo for overtalk")
+        ot = OvertalkStats(available=False, reason="only one speaker's speech is known (a mono recording with one "
+                                                   "voice, or speakers not separated), so overtalk cannot be measured")
     return Metrics(
         speech_rate_cpm=rate,
         speech_rate_last_30s_cpm=window_rate,

@@ -13,13 +13,15 @@ from typing import Literal
 import numpy as np
 
 from .audio import AudioOptions, Recording, load_audio
+from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
+from .mono import name_roles, split_voices
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
-from .types import AudioInfo, CallReport, Interval
+from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class PipelineOptions:
     ----------
     agent_channel : which stereo channel carries the agent (``left`` = first).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics : options of each stage.
+    audio, asr, metrics, diarize : options of each stage (``diarize``: mono calls).
     """
 
     agent_channel: Literal["left", "right"] = "left"
@@ -38,6 +40,7 @@ class PipelineOptions:
     audio: AudioOptions = field(default_factory=AudioOptions)
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
 
 
 def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
@@ -96,20 +99,34 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if not asr.vocabulary:
         asr = replace(asr, vocabulary=rules.vocabulary)
     speech = {spk: detect_speech(track, asr) for spk, track in tracks.items()}
+    stereo = "agent" in tracks
+    split = None
+    if not stereo and options.diarize.enabled:
+        dia = options.diarize if options.diarize.threads else replace(options.diarize, threads=asr.threads)
+        split = split_voices(tracks["unknown"], speech["unknown"], dia)
+        tracks, speech = split.tracks, split.speech
     t2 = time.perf_counter()
     channels = transcribe_tracks(tracks, asr, speech)
     t3 = time.perf_counter()
+    overtalk_method = "stereo channels: each party on its own channel" if stereo else None
+    if split is not None:
+        channels, tracks, speech, speakers, overtalk_method = name_roles(
+            channels, split, tolerance=rules.tolerance)
+    else:
+        speakers = SpeakerAssignment(
+            method="stereo channels" if stereo else "mono, not separated",
+            detail=(f"agent on the {options.agent_channel} channel" if stereo else
+                    ("dual mono (both channels identical)" if rec.dual_mono else "mono: one track")
+                    + ", speakers not separated (diarization is off)"))
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
-    metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics)
+    metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
     t4 = time.perf_counter()
 
-    stereo = "agent" in tracks
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
                      duration_s=rec.duration_s, sha256=rec.sha256,
                      agent_channel=options.agent_channel if stereo else None)
     diagnostics = {
-        "speakers": "stereo channels" if stereo else ("dual mono (both channels identical)" if rec.dual_mono
-                                                      else "mono: one track, speaker unknown"),
+        "speakers": speakers.detail,
         "vad_spans": {s: len(r.speech) for s, r in channels.items()},
         "retried_spans": {s: r.retried for s, r in channels.items()},
         "untranscribed_spans": [{"speaker": s, "start": round(i.start, 3), "end": round(i.end, 3)}
@@ -119,7 +136,9 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     report = CallReport(
         call_id=call_id or Path(path).stem, file=str(path), duration_s=rec.duration_s, audio=info,
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
-        timings_s={"decode_s": t1 - t0, "vad_s": t2 - t1, "asr_s": t3 - t2, "metrics_s": t4 - t3})
+        speakers=speakers,
+        timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
+                   "metrics_s": t4 - t3})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return report
@@ -130,8 +149,13 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     t0 = time.perf_counter()
     scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules)
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
+    flagged, reasons = scored.flagged, scored.flag_reasons
+    sp = report.speakers
+    if sp is not None and sp.role_level == "low":
+        flagged, reasons = True, reasons + (f"speaker roles of this mono call are uncertain (confidence "
+                                            f"{sp.role_confidence:.2f}): check which voice is the agent",)
     return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
-                   flagged=scored.flagged, flag_reasons=scored.flag_reasons, timings_s=timings,
+                   flagged=flagged, flag_reasons=reasons, timings_s=timings,
                    rules={"version": rules.version, "files": [Path(f).name for f in rules.files],
                           "checklist": rules.checklist.name if rules.checklist else None})
 
@@ -146,7 +170,8 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     roles = {u.speaker for u in tx.utterances}
     speakers = ["agent", "customer"] if roles & {"agent", "customer"} else ["unknown"]
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
-    metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics)
+    metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics,
+                      overtalk_method="transcript: from the utterances' times")
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
                      format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),
@@ -157,7 +182,9 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)"},
         diagnostics={"input": "transcript", "speakers": ", ".join(speakers),
                      "source_redacted": bool(tx.source.get("redacted"))},
-        timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")))
+        timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),
+        speakers=SpeakerAssignment(method="transcript", detail=f"speakers as labelled in the transcript: "
+                                                               f"{', '.join(speakers)}"))
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return report

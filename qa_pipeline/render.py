@@ -27,7 +27,7 @@ def render(report: CallReport, console: Console | None = None) -> None:
     console = console or Console()
     a, m = report.audio, report.metrics
     head = (f"[bold]{report.file}[/]  {_t(report.duration_s)} · {a.format}/{a.codec} · {a.sample_rate} Hz · "
-            f"{'stereo, agent on ' + a.agent_channel if a.agent_channel else 'mono (speakers not separated)'}")
+            f"{'stereo, agent on ' + a.agent_channel if a.agent_channel else 'mono'}")
     console.print(Panel(head, title=f"call {report.call_id}", expand=False))
 
     tr = Table(title="Transcript", show_lines=False, header_style="bold")
@@ -66,8 +66,14 @@ def render(report: CallReport, console: Console | None = None) -> None:
                      f"by customer {o.customer_interruptions}; backchannels {o.backchannels}")
         for sp in o.spans:
             lines.append(f"  {_t(sp.start)}–{_t(sp.end)} {sp.kind} by {sp.interrupter} 「{sp.quote[:40]}」")
+        if o.method and not o.method.startswith("stereo"):
+            lines.append(f"[dim]overtalk measured by {o.method}[/]")
     else:
         lines.append(f"overtalk: unavailable ({o.reason})")
+    sp = report.speakers
+    if sp is not None and sp.method == "mono diarization":
+        style = "yellow" if sp.role_level == "low" else "dim"
+        lines.append(f"[{style}]speakers: {sp.detail}; role confidence {sp.role_confidence:.2f} ({sp.role_level})[/]")
     d = report.diagnostics
     if d.get("untranscribed_spans"):
         lines.append(f"[yellow]warning: {len(d['untranscribed_spans'])} speech span(s) got no text from the "

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -101,10 +101,15 @@ class SilenceStats:
 
 @dataclass(frozen=True)
 class OvertalkStats:
-    """Overtalk between agent and customer; ``available`` is False for mono recordings."""
+    """Overtalk between agent and customer.
+
+    ``available`` is False when it cannot be measured (one voice, or a transcript
+    without both roles); ``method`` says how it was measured and how far to trust it.
+    """
 
     available: bool
     reason: str | None = None
+    method: str | None = None
     total_s: float | None = None
     count: int | None = None
     agent_interruptions: int | None = None
@@ -169,6 +174,38 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class SpeakerCue:
+    """Something a voice said that shows its role (for mono calls)."""
+
+    cue: str
+    points_to: Literal["agent", "customer"]
+    weight: float
+    speaker: Speaker
+    start: float
+    quote: str
+
+
+@dataclass(frozen=True)
+class SpeakerAssignment:
+    """How the transcript's speakers were found.
+
+    ``method``: ``stereo channels``, ``mono diarization``, ``mono, not separated``,
+    ``dual mono``… For diarization: ``voice_similarity`` is the cosine similarity of the
+    two voices (lower separates better), ``clear_share`` the share of speech that leans
+    clearly to one voice, ``role_confidence`` in [0.5, 1) with ``role_level``
+    high/medium/low, and ``cues`` the things said that decided the roles.
+    """
+
+    method: str
+    detail: str
+    role_confidence: float | None = None
+    role_level: str | None = None
+    voice_similarity: float | None = None
+    clear_share: float | None = None
+    cues: tuple[SpeakerCue, ...] = ()
+
+
+@dataclass(frozen=True)
 class CallReport:
     """Everything known about one call. :meth:`to_dict` gives the public JSON."""
 
@@ -188,13 +225,14 @@ class CallReport:
     flag_reasons: tuple[str, ...] = ()
     rules: dict[str, Any] | None = None
     redacted: bool = False
+    speakers: SpeakerAssignment | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (floats rounded to milliseconds)."""
         out = _plain(self)
         order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
-                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "model",
+                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers", "model",
                  "diagnostics", "timings_s"]
         return {k: out[k] for k in order}
 

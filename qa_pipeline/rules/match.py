@@ -12,7 +12,8 @@ phrase matches an utterance in three ways, tried in order:
 Syllable substitution costs come from the edit distance between the two syllables'
 spellings, cheaper for the confusions of southern Mandarin and 8 kHz audio
 (zh/z, ch/c, sh/s, n/l, -ng/-n). One-syllable phrases (喂, 好) only match as written:
-too many characters share their sound.
+too many characters share their sound. Two-syllable phrases (你好) match as written or
+as homophones, never fuzzily: one changed syllable is half the phrase (你好 ↔ 你找).
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def find(phrase: str, text: str, *, tolerance: float = 0.2) -> list[Match]:
 @lru_cache(maxsize=65536)
 def _pinyin_hits(p_plain: str, t_plain: str, tolerance: float) -> tuple[tuple[int, int, float], ...]:
     ps, ts = pinyin(p_plain), pinyin(t_plain)
+    if len(ps) < 3:
+        tolerance = 0.0
     if len(ps) != len(p_plain) or len(ts) != len(t_plain) or len(ts) < len(ps) - 1:
         return ()  # pinyin did not map one syllable per character: no safe alignment
     hits: list[tuple[int, int, float]] = []

@@ -1,0 +1,164 @@
+"""Mono calls end to end: every stereo sample mixed down to one channel, then scored.
+
+The truth is the stereo sample's own: its scripted turns (who spoke when) and its
+stereo report (which checks pass). The aims of issue 6, held here: under 10% of speech
+time given the wrong speaker, roles right on every call, and the same check outcome
+as the stereo recording on at least 90% of checks (the README has the measured table).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from qa_pipeline.diarize import DiarizeOptions, diarize, speaker_error
+from qa_pipeline.pipeline import apply_rules, score_call, speech_spans
+from qa_pipeline.roles import assign_roles
+from qa_pipeline.rules import load_rules
+from qa_pipeline.types import Interval, SpeakerAssignment, Utterance
+
+from .conftest import SAMPLES, TRUTHS, scored, truth
+
+STEREO = [p.name.removesuffix(".truth.json") for p in TRUTHS if truth(p.name.removesuffix(".truth.json"))
+          ["audio"]["channels"] == 2]
+MAX_ERROR = 0.10
+MIN_AGREEMENT = 0.90
+
+
+def downmix(name: str, dst_dir) -> str:
+    """The stereo sample as a mono call center would store it: both parties on one channel."""
+    data, rate = sf.read(SAMPLES / truth(name)["file"], dtype="float32", always_2d=True)
+    out = dst_dir / f"{name}_mono.wav"
+    sf.write(out, np.clip(data.sum(axis=1), -0.99, 0.99), rate, subtype="PCM_16")
+    return str(out)
+
+
+@lru_cache(maxsize=None)
+def mono_report(name: str, tmp: str):
+    from pathlib import Path
+
+    return score_call(downmix(name, Path(tmp)))
+
+
+@pytest.fixture(scope="module")
+def tmp_mono(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("mono"))
+
+
+def _truth_spans(name: str) -> dict[str, list[Interval]]:
+    t = truth(name)
+    return {k: [Interval(x["start"], x["end"]) for x in t["turns"] if x["speaker"] == k] for k in ("agent", "customer")}
+
+
+@pytest.mark.parametrize("name", STEREO)
+def test_mono_version_is_diarized_and_named(name, tmp_mono):
+    report = mono_report(name, tmp_mono)
+    assert report.audio.channels == 1 and report.speakers.method == "mono diarization"
+    err = speaker_error(_truth_spans(name), speech_spans(report))
+    assert err["error"] < MAX_ERROR, (name, err)
+    assert report.speakers.role_level in ("high", "medium"), report.speakers
+    d = report.to_dict()
+    assert d["audio"]["channels"] == 1 and d["speakers"]["method"] == "mono diarization"
+    assert d["speakers"]["cues"] and "the agent is the voice that" in d["speakers"]["detail"]
+
+
+@pytest.mark.parametrize("name", STEREO)
+def test_mono_checks_agree_with_stereo(name, tmp_mono):
+    mono = {c.id: c.status for c in mono_report(name, tmp_mono).checks}
+    stereo = {c.id: c.status for c in scored(name).checks}
+    auto = [cid for cid, s in stereo.items() if s != "manual"]
+    differ = {cid: (stereo[cid], mono[cid]) for cid in auto if mono[cid] != stereo[cid]}
+    assert 1 - len(differ) / len(auto) >= MIN_AGREEMENT, (name, differ)
+
+
+def test_interruptions_are_found_on_mono(tmp_mono):
+    """call03: the agent cuts in twice (1.6 s and 1.4 s); mono finds both and who did it."""
+    ot = mono_report("call03_interrupt_mp3", tmp_mono).metrics.overtalk
+    assert ot.available and ot.method.startswith("mono estimate")
+    assert ot.agent_interruptions == 2 and ot.customer_interruptions == 0, ot.spans
+    for g, p in zip([g for g in truth("call03_interrupt_mp3")["overtalk"] if g["kind"] == "interruption"], ot.spans):
+        assert p.start < g["end"] and g["start"] < p.end, (g, p)
+    status = {c.id: c.status for c in mono_report("call03_interrupt_mp3", tmp_mono).checks}
+    assert status["speech.interruption"] == "fail"
+
+
+def test_no_invented_overlaps(tmp_mono):
+    """Calls without an interruption get none on mono."""
+    for name in ("call01_clean_ulaw", "call04_fast_flac", "call08_taboo_pcm"):
+        ot = mono_report(name, tmp_mono).metrics.overtalk
+        assert ot.agent_interruptions == 0 and ot.customer_interruptions == 0, (name, ot.spans)
+
+
+def test_one_voice_is_not_split(tmp_path):
+    """Only the agent's channel: one voice, so no second speaker and no overtalk."""
+    data, rate = sf.read(SAMPLES / truth("call01_clean_ulaw")["file"], dtype="float32", always_2d=True)
+    path = tmp_path / "agent_only.wav"
+    sf.write(path, data[:, 0], rate, subtype="PCM_16")
+    report = score_call(path)
+    assert "one voice" in report.speakers.detail
+    assert {u.speaker for u in report.transcript} == {"agent"}
+    assert report.metrics.overtalk.available is False
+
+
+def test_diarize_silence_and_blips():
+    """No speech, or one short blip: everything is one voice, nothing crashes."""
+    track = np.zeros(16000 * 3, np.float32)
+    assert diarize(track, []).one_voice
+    assert diarize(track, [Interval(1.0, 1.3)]).one_voice
+
+
+def _u(text: str, start: float = 0.0) -> Utterance:
+    return Utterance("unknown", start, start + 2.0, text, text)
+
+
+@pytest.mark.parametrize("voice0, voice1, agent, level", [
+    # voice 0 says the opening with 工号: agent, and sure
+    (["您好，安心保险客服中心，工号1072，很高兴为您服务"], ["我想查询一下我的保单"], 0, "high"),
+    # the customer spoke first
+    (["喂，你好，我想咨询一下理赔"], ["您好，请您提供一下保单号", "感谢您的来电，再见"], 1, "high"),
+    # ASR heard 孤号 for 工号 and 来点 for 来电: pinyin still matches
+    (["好的", "我的身份证号是110105198503071234"], ["您好孤号1072", "感谢您的来点"], 1, "high"),
+    # nothing tells them apart: the first voice, at low confidence
+    (["喂", "好的"], ["嗯", "好"], 0, "low"),
+    # one weak cue only
+    (["请您稍等"], ["好的"], 0, "low"),
+])
+def test_roles_from_what_was_said(voice0, voice1, agent, level):
+    r = assign_roles([[_u(t, i * 3.0) for i, t in enumerate(voice0)], [_u(t, 1 + i * 3.0) for i, t in enumerate(voice1)]])
+    assert (r.agent_voice, r.level) == (agent, level), r
+    assert 0.5 <= r.confidence < 1
+    assert (r.fallback is not None) == (not r.cues)
+
+
+def test_low_role_confidence_flags_the_call():
+    report = scored("call05_mono_pcm")
+    assert report.speakers.role_level == "high" and not any("uncertain" in r for r in report.flag_reasons)
+    from dataclasses import replace
+
+    unsure = replace(report, speakers=SpeakerAssignment("mono diarization", "test", 0.6, "low"))
+    out = apply_rules(unsure, load_rules())
+    assert out.flagged and any("speaker roles of this mono call are uncertain" in r for r in out.flag_reasons)
+
+
+@pytest.mark.parametrize("truth_spans, hyp, error", [
+    ({"agent": [Interval(0, 2)], "customer": [Interval(2, 4)]},
+     {"agent": [Interval(0, 2)], "customer": [Interval(2, 4)]}, 0.0),
+    ({"agent": [Interval(0, 2)], "customer": [Interval(2, 4)]},
+     {"agent": [Interval(0, 3)], "customer": [Interval(3, 4)]}, 0.25),
+    ({"agent": [Interval(0, 2)], "customer": [Interval(2, 4)]},
+     {"agent": [Interval(2, 4)], "customer": [Interval(0, 2)]}, 1.0),  # roles swapped
+])
+def test_speaker_error(truth_spans, hyp, error):
+    assert speaker_error(truth_spans, hyp)["error"] == pytest.approx(error, abs=0.01)
+
+
+def test_diarization_can_be_turned_off():
+    from qa_pipeline.pipeline import PipelineOptions
+
+    report = score_call(SAMPLES / truth("call06_mono_opus")["file"],
+                        PipelineOptions(diarize=DiarizeOptions(enabled=False)))
+    assert {u.speaker for u in report.transcript} == {"unknown"}
+    assert report.speakers.method == "mono, not separated" and report.metrics.overtalk.available is False
