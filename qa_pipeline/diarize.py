@@ -41,7 +41,10 @@ class DiarizeOptions:
     window_s : length of each embedding window (the encoder was trained on 1.6 s).
     hop_s : step between windows.
     min_turn_s : a speaker run shorter than this inside speech joins its neighbours.
-    same_voice_similarity : centroids at least this cosine-similar are one voice.
+    max_similarity, min_clear_share : the two voices are told apart only when their
+        centroids are less cosine-similar than ``max_similarity`` and at least
+        ``min_clear_share`` of the speech leans clearly to one of them. Otherwise the call
+        is left unseparated (one voice, or two this encoder cannot tell apart).
     clear_margin : frames leaning to one voice by at least this are clear.
     overlap_margin, overlap_both : a frame is *mixed* when its lean is below ``overlap_margin``
         and its windows resemble both voices by at least ``overlap_both`` (cosine).
@@ -53,7 +56,8 @@ class DiarizeOptions:
     window_s: float = 1.2
     hop_s: float = 0.2
     min_turn_s: float = 0.5
-    same_voice_similarity: float = 0.92
+    max_similarity: float = 0.8
+    min_clear_share: float = 0.9
     clear_margin: float = 0.1
     overlap_margin: float = 0.12
     overlap_both: float = 0.62
@@ -68,13 +72,15 @@ class Diarization:
     ``speech[k]`` are voice ``k``'s speech spans (k = 0 speaks first). ``similarity`` is
     the cosine similarity of the two voices' centroids (lower = easier to tell apart);
     ``clear_share`` the share of speech frames that lean clearly to one voice.
+    ``separable`` is False when the two could not be told apart: ``speech[0]`` then
+    holds all the speech.
     """
 
     speech: tuple[tuple[Interval, ...], tuple[Interval, ...]]
     similarity: float
     clear_share: float
     windows: int
-    one_voice: bool = False
+    separable: bool = True
     overlaps: tuple[Interval, ...] = ()
     method: str = "resemblyzer GE2E embeddings, 2 clusters (scikit-learn)"
     extra: dict = field(default_factory=dict)
@@ -100,7 +106,9 @@ def load_encoder():
 def _mel(track: np.ndarray) -> np.ndarray:
     from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
 
-    wav = normalize_volume(track.astype(np.float32), -30, increase_only=True)
+    wav = track.astype(np.float32)
+    if np.any(wav):  # digital silence cannot be normalized
+        wav = normalize_volume(wav, -30, increase_only=True)
     return wav_to_mel_spectrogram(wav)  # (frames, 40), 10 ms hop
 
 
@@ -190,16 +198,19 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
     Returns
     -------
     Diarization
-        Voice 0 is the one heard first. With fewer than two windows, or two centroids
-        closer than ``same_voice_similarity``, all speech is voice 0 (``one_voice``).
+        Voice 0 is the one heard first. With fewer than two windows, or voices that
+        cannot be told apart (see :class:`DiarizeOptions`), all speech is voice 0 and
+        ``separable`` is False.
     """
     options = options or DiarizeOptions()
     speech = sorted(speech, key=lambda s: s.start)
+    n = track.size // int(RATE * FRAME_S) + 1
+    windows = _windows(speech, n, options)
+    if len(windows) < 2:
+        return Diarization((tuple(speech), ()), 1.0, 0.0, len(windows), separable=False)
     mel = _mel(track)
     n = mel.shape[0]
     windows = _windows(speech, n, options)
-    if len(windows) < 2:
-        return Diarization((tuple(speech), ()), 1.0, 1.0, len(windows), one_voice=True)
     emb = _embed(mel, windows, options)
     cents, _ = _cluster(emb)
     similarity = float(cents[0] @ cents[1])
@@ -222,8 +233,8 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
     frames = np.flatnonzero(in_speech)
     clear = float(np.mean(np.abs(lean[frames]) >= options.clear_margin)) if frames.size else 1.0
 
-    if similarity >= options.same_voice_similarity:
-        return Diarization((tuple(speech), ()), similarity, clear, len(windows), one_voice=True)
+    if similarity >= options.max_similarity or clear < options.min_clear_share:
+        return Diarization((tuple(speech), ()), similarity, clear, len(windows), separable=False)
 
     labels = np.where(lean >= 0, 0, 1)
     min_frames = int(round(options.min_turn_s / FRAME_S))

@@ -60,8 +60,7 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
     Returns
     -------
     (channels, tracks, speech, SpeakerAssignment, overtalk_method)
-        The first three keyed by role; ``overtalk_method`` is None when only one
-        voice was heard (overtalk cannot be measured).
+        The first three keyed by role.
     """
     d = split.diarization
     by_voice = [channels[v].utterances for v in VOICES]
@@ -73,15 +72,23 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
     speech = {name[v]: s for v, s in split.speech.items()}
     cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, mask_text(c.quote))
                  for c in roles.cues)
-    if d.one_voice:
-        detail = (f"mono: one voice heard (voice similarity {d.similarity:.2f}); its speech is the "
-                  f"{name['voice0']}'s by what it said")
-    else:
-        said = sorted({c.cue for c in cues if c.points_to == "agent" and c.speaker == "agent"})
-        why = ("spoke first (no role cue was heard)" if roles.fallback
-               else f"said {', '.join(said)}" if said else "gave fewer customer cues")
-        detail = f"mono: 2 voices by {d.method}; the agent is the voice that {why}"
+    said = sorted({c.cue for c in cues if c.points_to == "agent" and c.speaker == "agent"})
+    why = ("spoke first (no role cue was heard)" if roles.fallback
+           else f"said {', '.join(said)}" if said else "gave fewer customer cues")
+    detail = f"mono: 2 voices by {d.method}; the agent is the voice that {why}"
     assignment = SpeakerAssignment(
         method="mono diarization", detail=detail, role_confidence=roles.confidence, role_level=roles.level,
         voice_similarity=round(d.similarity, 3), clear_share=round(d.clear_share, 3), cues=cues)
-    return renamed, tracks, speech, assignment, (None if d.one_voice else OVERLAP_METHOD)
+    return renamed, tracks, speech, assignment, OVERLAP_METHOD
+
+
+def unseparated(split: MonoSplit, dual_mono: bool) -> SpeakerAssignment:
+    """What the report says when the two voices could not be told apart."""
+    d = split.diarization
+    return SpeakerAssignment(
+        method="mono, not separated",
+        detail=("dual mono (both channels identical)" if dual_mono else "mono")
+        + f": the voices could not be told apart (voice similarity {d.similarity:.2f}, "
+          f"{d.clear_share:.0%} of speech clearly one voice), so speaker checks are n/a: one voice, "
+          "or two voices too alike for the encoder",
+        voice_similarity=round(d.similarity, 3), clear_share=round(d.clear_share, 3))

@@ -16,7 +16,7 @@ from .audio import AudioOptions, Recording, load_audio
 from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
-from .mono import name_roles, split_voices
+from .mono import name_roles, split_voices, unseparated
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
@@ -104,14 +104,17 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if not stereo and options.diarize.enabled:
         dia = options.diarize if options.diarize.threads else replace(options.diarize, threads=asr.threads)
         split = split_voices(tracks["unknown"], speech["unknown"], dia)
-        tracks, speech = split.tracks, split.speech
+        if split.diarization.separable:
+            tracks, speech = split.tracks, split.speech
     t2 = time.perf_counter()
     channels = transcribe_tracks(tracks, asr, speech)
     t3 = time.perf_counter()
     overtalk_method = "stereo channels: each party on its own channel" if stereo else None
-    if split is not None:
+    if split is not None and split.diarization.separable:
         channels, tracks, speech, speakers, overtalk_method = name_roles(
             channels, split, tolerance=rules.tolerance)
+    elif split is not None:
+        speakers = unseparated(split, rec.dual_mono)
     else:
         speakers = SpeakerAssignment(
             method="stereo channels" if stereo else "mono, not separated",
@@ -154,6 +157,9 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     if sp is not None and sp.role_level == "low":
         flagged, reasons = True, reasons + (f"speaker roles of this mono call are uncertain (confidence "
                                             f"{sp.role_confidence:.2f}): check which voice is the agent",)
+    elif sp is not None and sp.method == "mono, not separated" and sp.voice_similarity is not None:
+        flagged, reasons = True, reasons + ("the voices of this mono call could not be told apart: "
+                                            "speaker checks are n/a",)
     return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
                    flagged=flagged, flag_reasons=reasons, timings_s=timings,
                    rules={"version": rules.version, "files": [Path(f).name for f in rules.files],

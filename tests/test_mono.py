@@ -93,21 +93,25 @@ def test_no_invented_overlaps(tmp_mono):
 
 
 def test_one_voice_is_not_split(tmp_path):
-    """Only the agent's channel: one voice, so no second speaker and no overtalk."""
+    """Only the agent's channel: the voices cannot be told apart, so nothing is attributed:
+    speaker checks are n/a, overtalk is unavailable, and the call is flagged."""
     data, rate = sf.read(SAMPLES / truth("call01_clean_ulaw")["file"], dtype="float32", always_2d=True)
     path = tmp_path / "agent_only.wav"
     sf.write(path, data[:, 0], rate, subtype="PCM_16")
     report = score_call(path)
-    assert "one voice" in report.speakers.detail
-    assert {u.speaker for u in report.transcript} == {"agent"}
+    assert report.speakers.method == "mono, not separated" and "could not be told apart" in report.speakers.detail
+    assert {u.speaker for u in report.transcript} == {"unknown"}
     assert report.metrics.overtalk.available is False
+    assert report.flagged and any("could not be told apart" in r for r in report.flag_reasons)
+    assert {c.id: c.status for c in report.checks}["opening.greeting"] == "n/a"
 
 
 def test_diarize_silence_and_blips():
-    """No speech, or one short blip: everything is one voice, nothing crashes."""
+    """No speech, digital silence, or one short blip: not separable, nothing crashes."""
     track = np.zeros(16000 * 3, np.float32)
-    assert diarize(track, []).one_voice
-    assert diarize(track, [Interval(1.0, 1.3)]).one_voice
+    assert not diarize(track, []).separable
+    assert not diarize(track, [Interval(1.0, 1.3)]).separable
+    assert not diarize(track, [Interval(0.5, 2.5)]).separable
 
 
 def _u(text: str, start: float = 0.0) -> Utterance:
@@ -119,8 +123,8 @@ def _u(text: str, start: float = 0.0) -> Utterance:
     (["您好，安心保险客服中心，工号1072，很高兴为您服务"], ["我想查询一下我的保单"], 0, "high"),
     # the customer spoke first
     (["喂，你好，我想咨询一下理赔"], ["您好，请您提供一下保单号", "感谢您的来电，再见"], 1, "high"),
-    # ASR heard 孤号 for 工号 and 来点 for 来电: pinyin still matches
-    (["好的", "我的身份证号是110105198503071234"], ["您好孤号1072", "感谢您的来点"], 1, "high"),
+    # ASR heard 公号 for 工号 and 来点 for 来电: pinyin still matches
+    (["好的", "我的身份证号是110105198503071234"], ["您好公号1072", "感谢您的来点"], 1, "high"),
     # nothing tells them apart: the first voice, at low confidence
     (["喂", "好的"], ["嗯", "好"], 0, "low"),
     # one weak cue only
