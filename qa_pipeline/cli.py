@@ -82,6 +82,7 @@ def _options(config: Path | None, rules: Path | None, agent_channel: Channel | N
     audio_cfg = cfg.get("audio", {})
     asr = apply(apply(opts.asr, cfg.get("asr", {})), asr_values)
     return replace(opts, asr=asr, audio=apply(opts.audio, audio_cfg), metrics=apply(opts.metrics, cfg.get("metrics", {})),
+                   diarize=apply(opts.diarize, cfg.get("diarize", {})),
                    agent_channel=(agent_channel.value if agent_channel else audio_cfg.get("agent_channel", "left")),
                    rules_dir=str(rules) if rules else cfg.get("rules", {}).get("dir"))
 

@@ -10,6 +10,9 @@ Looked up in this order: ``--config FILE``, ``$QA_CONFIG``, ``./qa.toml``. Examp
     device = "cuda"
     compute_type = "float16"
     beam_size = 5
+
+    [diarize]                   # mono calls
+    enabled = false             # leave mono calls unseparated (speaker checks n/a)
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "asr": {"model", "device", "compute_type", "beam_size", "threads", "batch_size", "language",
                     "vad_threshold", "min_silence_ms", "speech_pad_ms", "retry_missing"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
+            "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
+                        "overlap_min_s"},
             "rules": {"dir"}}
 
 

@@ -74,9 +74,11 @@ def test_models_commands():
     assert res.exit_code == 0 and res.stdout.strip().endswith(": ok")
 
 
-def test_mono_summary_says_unavailable():
-    res = runner.invoke(app, ["score", str(SAMPLES / "call05_mono_pcm.wav")])
-    assert res.exit_code == 0 and "overtalk: unavailable" in res.stdout
+def test_mono_summary_says_how_speakers_were_found():
+    res = runner.invoke(app, ["score", str(SAMPLES / "call05_mono_pcm.wav")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stdout
+    assert "speakers: mono: 2 voices" in res.stdout and "role confidence" in res.stdout
+    assert "overtalk measured by mono estimate" in res.stdout
 
 
 def test_silent_stereo_file(tmp_path):
