@@ -26,7 +26,7 @@ from ..store.db import utcnow
 from .discover import Discovery, Job, Missing
 from .worker import cpu_count, host_cores, init_worker, score_job, warm
 
-WORKER_MEMORY_GB = 1.3  # peak resident memory of one worker (bench/bench_batch.py: 1.2 GB)
+WORKER_MEMORY_GB = 1.8  # peak resident memory of one worker: 1.2 GB stereo (bench_batch.py), 1.8 GB with mono diarization (bench_diarize.py)
 
 
 @dataclass(frozen=True)
