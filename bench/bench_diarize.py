@@ -64,9 +64,9 @@ def main() -> None:
         mono_wall += wall
         truth = {k: [Interval(x["start"], x["end"]) for x in t["turns"] if x["speaker"] == k]
                  for k in ("agent", "customer")}
-        err = speaker_error(truth, speech_spans(mono))
-        swapped = speaker_error(truth, {"agent": speech_spans(mono).get("customer", []),
-                                        "customer": speech_spans(mono).get("agent", [])})
+        spans = speech_spans(mono)
+        err = speaker_error(truth, spans)
+        swapped = speaker_error(truth, {"agent": spans.get("customer", []), "customer": spans.get("agent", [])})
         roles_ok = err["error"] < swapped["error"]
         agree = "—"
         if stereo:

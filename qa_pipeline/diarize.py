@@ -20,7 +20,7 @@ worth is measured in ``bench/bench_diarize.py`` and said in every mono report.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -83,7 +83,6 @@ class Diarization:
     separable: bool = True
     overlaps: tuple[Interval, ...] = ()
     method: str = "resemblyzer GE2E embeddings, 2 clusters (scikit-learn)"
-    extra: dict = field(default_factory=dict)
 
 
 _ENCODER: list = []
@@ -109,25 +108,35 @@ def _mel(track: np.ndarray) -> np.ndarray:
     wav = track.astype(np.float32)
     if np.any(wav):  # digital silence cannot be normalized
         wav = normalize_volume(wav, -30, increase_only=True)
-    return wav_to_mel_spectrogram(wav)  # (frames, 40), 10 ms hop
+    return wav_to_mel_spectrogram(wav)  # (n_frames(track), 40), 10 ms hop
 
 
-def _windows(speech: list[Interval], n_frames: int, options: DiarizeOptions) -> list[tuple[int, int]]:
+def n_frames(track: np.ndarray) -> int:
+    """Mel frames of a track (librosa's centred frames: one per hop, plus one)."""
+    return track.size // int(RATE * FRAME_S) + 1
+
+
+def _span_frames(span: Interval, n: int) -> tuple[int, int]:
+    return int(span.start / FRAME_S), min(int(np.ceil(span.end / FRAME_S)), n)
+
+
+def _windows(speech: list[Interval], n: int, options: DiarizeOptions) -> list[tuple[int, int]]:
     """Frame ranges of the embedding windows covering every speech span."""
     w = int(round(options.window_s / FRAME_S))
     hop = max(1, int(round(options.hop_s / FRAME_S)))
     out = []
     for span in speech:
-        a, b = int(span.start / FRAME_S), int(np.ceil(span.end / FRAME_S))
+        a, b = _span_frames(span, n)
         if b - a <= w:
-            mid = (a + b) // 2
-            starts = [mid - w // 2]
+            starts = [(a + b) // 2 - w // 2]
         else:
             starts = list(range(a, b - w + 1, hop))
             if starts[-1] != b - w:
                 starts.append(b - w)
-        out += [(min(max(s, 0), max(n_frames - w, 0)), 0) for s in starts]
-    return [(s, min(s + w, n_frames)) for s, _ in out]
+        for s in starts:
+            s = min(max(s, 0), max(n - w, 0))
+            out.append((s, min(s + w, n)))
+    return out
 
 
 def _embed(mel: np.ndarray, windows: list[tuple[int, int]], options: DiarizeOptions) -> np.ndarray:
@@ -204,14 +213,11 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
     """
     options = options or DiarizeOptions()
     speech = sorted(speech, key=lambda s: s.start)
-    n = track.size // int(RATE * FRAME_S) + 1
+    n = n_frames(track)
     windows = _windows(speech, n, options)
     if len(windows) < 2:
         return Diarization((tuple(speech), ()), 1.0, 0.0, len(windows), separable=False)
-    mel = _mel(track)
-    n = mel.shape[0]
-    windows = _windows(speech, n, options)
-    emb = _embed(mel, windows, options)
+    emb = _embed(_mel(track), windows, options)
     cents, _ = _cluster(emb)
     similarity = float(cents[0] @ cents[1])
 
@@ -229,7 +235,8 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
 
     in_speech = np.zeros(n, bool)
     for span in speech:
-        in_speech[int(span.start / FRAME_S): int(np.ceil(span.end / FRAME_S))] = True
+        a, b = _span_frames(span, n)
+        in_speech[a:b] = True
     frames = np.flatnonzero(in_speech)
     clear = float(np.mean(np.abs(lean[frames]) >= options.clear_margin)) if frames.size else 1.0
 
@@ -241,7 +248,7 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
     per = ([], [])
     overlaps = []
     for span in speech:
-        a, b = int(span.start / FRAME_S), min(int(np.ceil(span.end / FRAME_S)), n)
+        a, b = _span_frames(span, n)
         if b <= a:
             continue
         lab = _smooth(labels[a:b], min_frames)
@@ -250,7 +257,7 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
             lo = span.start if i == 0 else (a + ra) * FRAME_S
             hi = span.end if i == len(runs) - 1 else (a + rb) * FRAME_S
             per[k].append(Interval(round(lo, 3), round(hi, 3)))
-        overlaps += _overlaps(lean[a:b], both[a:b], runs, a, options)
+        overlaps += _overlaps(lean[a:b], both[a:b], lab, a, options)
     for ov in overlaps:  # both voices speak over the whole overlap
         for k in (0, 1):
             per[k][:] = [Interval(min(x.start, ov.start), max(x.end, ov.end)) if x.start <= ov.end and x.end >= ov.start
@@ -261,20 +268,21 @@ def diarize(track: np.ndarray, speech: list[Interval], options: DiarizeOptions |
                        overlaps=tuple(overlaps))
 
 
-def _overlaps(lean: np.ndarray, both: np.ndarray, runs: list[tuple[int, int, int]], offset: int,
+def _overlaps(lean: np.ndarray, both: np.ndarray, labels: np.ndarray, offset: int,
               options: DiarizeOptions) -> list[Interval]:
-    """Mixed stretches at least ``overlap_min_s`` long that straddle a change of speaker."""
+    """Mixed stretches at least ``overlap_min_s`` long that straddle a change of speaker.
+
+    ``labels`` are one speech span's smoothed voice labels; the others are its frames too.
+    """
     out = []
-    if len(runs) < 2:
-        return out
     amb = (np.abs(lean) < options.overlap_margin) & (both >= options.overlap_both)
-    label_at = np.concatenate([np.full(b - a, k) for a, b, k in runs])
     for ra, rb, amb_flag in _runs(amb.astype(int)):
-        if not amb_flag or (rb - ra) * FRAME_S < options.overlap_min_s or ra == 0 or rb >= label_at.size:
+        if not amb_flag or (rb - ra) * FRAME_S < options.overlap_min_s or ra == 0 or rb >= labels.size:
             continue
         # One voice before, the other after: a take-over. The same voice on both sides is
         # a short interjection inside one turn (a backchannel), which is not attributed.
-        if label_at[ra - 1] != label_at[rb] and any(ra < r[0] < rb for r in runs[1:]):
+        changes = np.any(labels[ra + 1: rb] != labels[ra: rb - 1])
+        if labels[ra - 1] != labels[rb] and changes:
             out.append(Interval(round((offset + ra) * FRAME_S, 3), round((offset + rb) * FRAME_S, 3)))
     return out
 

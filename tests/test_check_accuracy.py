@@ -2,7 +2,8 @@
 
 Positive = the check fails (a violation). A wrong n/a (the check did not apply but the
 label says it should have) counts as a miss or a false alarm accordingly. Speaker checks
-on mono calls are n/a until speakers are separated; they are reported as coverage.
+on a mono call whose voices could not be told apart are n/a ("speaker roles are unknown");
+they are reported as coverage (the mono-n/a column), not as wrong answers.
 """
 
 from __future__ import annotations
