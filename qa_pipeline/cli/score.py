@@ -157,7 +157,7 @@ def models_verify(name: Annotated[Optional[str], typer.Argument()] = None) -> No
 
 def version() -> None:
     """Print the version."""
-    from .. import __version__
+    from ..version import __version__
 
     typer.echo(__version__)
 

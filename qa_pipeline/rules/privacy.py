@@ -13,7 +13,8 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
-from .engine import Context, Ev, Outcome
+from ..types import Finding
+from .context import Cond, Context, Outcome, evidence, unknown_speaker
 from .match import find
 
 _VALUE = re.compile(r"[0-9A-Z]{3,}")
@@ -61,13 +62,13 @@ def identity_verified(spec, ctx: Context) -> Outcome:
     """Holds when every disclosure by ``spec.speaker`` follows enough identifiers for its tier."""
     priv = ctx.rules.privacy
     teller, caller = spec.speaker, _other(spec.speaker)
-    have: dict[str, Ev] = {}
+    have: dict[str, Finding] = {}
     last_request: int | None = None
     hits, misses = [], []
     for i, u in enumerate(ctx.utts):
         if u.speaker == caller or (caller == "any" and u.speaker != teller):
             for name in sorted(_supplied(ctx, i, last_request) - set(have)):
-                have[name] = Ev(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
+                have[name] = evidence(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
             continue
         if teller != "any" and u.speaker != teller:
             continue
@@ -82,13 +83,13 @@ def identity_verified(spec, ctx: Context) -> Outcome:
             one_ok = not tier.needs_one_of or any(k in have for k in tier.needs_one_of)
             got = "、".join(priv.identifiers[k].label for k in have) or "none"
             if n_ok and one_ok:
-                hits.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) after identifiers: {got}",
+                hits.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) after identifiers: {got}",
                                matched=cue))
             else:
                 need = f"{tier.needs_any} identifier(s)"
                 if tier.needs_one_of:
                     need += " including " + " or ".join(priv.identifiers[k].label for k in tier.needs_one_of)
-                misses.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before verification: "
+                misses.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before verification: "
                                  f"needs {need}; supplied so far: {got}", matched=cue))
     return Outcome(not misses, hits, misses)
 
@@ -120,8 +121,22 @@ def confidential_readout(spec, ctx: Context) -> Outcome:
             echoed = any(Levenshtein.normalized_similarity(v, c) >= 0.8 for c in heard_from_caller)
             what = f"「{cue}」" if cue else "a confidential number"
             if echoed:
-                misses.append(Ev(u.span, u.speaker, u.text, f"read back {what} the caller had said (verification)", v))
+                misses.append(evidence(u.span, u.speaker, u.text, f"read back {what} the caller had said (verification)", v))
             else:
-                hits.append(Ev(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only verify "
+                hits.append(evidence(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only verify "
                                  "what the caller says (只能核对，不能主动告知)", v))
     return Outcome(bool(hits), hits, misses)
+
+
+def needs_privacy(check):
+    """An evaluator for a privacy operator: ``n/a`` without a ``privacy`` block or without speaker roles."""
+    def run(cond: Cond, ctx: Context) -> Outcome:
+        if ctx.rules.privacy is None:
+            return Outcome(None, reason="no 'privacy' block is loaded (tiers and identifiers); add one to the rules")
+        if cond.spec.speaker != "any" and not ctx.roles_known:
+            return unknown_speaker(cond.spec)
+        return check(cond.spec, ctx)
+
+    run.__name__ = check.__name__
+    run.__doc__ = check.__doc__
+    return run
