@@ -21,8 +21,7 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import ConfigError, QAError
 from ..pipeline import PipelineOptions
-from ..store import Store, call_rows, failure_row
-from ..store.db import utcnow
+from ..store import Store, call_rows, failure_row, utcnow
 from .discover import Discovery, Job, Missing
 from .worker import cpu_count, host_cores, init_worker, score_job, warm
 
@@ -109,16 +108,11 @@ def model_key(options: PipelineOptions) -> str:
 def _mark_dead_runs(store: Store) -> None:
     """Runs on this host whose process is gone (killed) are marked ``killed``, not left ``running``."""
     import psutil
-    import sqlalchemy as sa
 
-    from ..store import tables as t
-
-    rows = store.read_sql(sa.select(t.batch_runs.c.run_id, t.batch_runs.c.options)
-                          .where(t.batch_runs.c.status == "running", t.batch_runs.c.host == socket.gethostname()))
-    for run_id, opts in zip(rows["run_id"], rows["options"]):
-        pid = (opts if isinstance(opts, dict) else {}).get("pid")
+    for run_id, opts in store.running_runs(socket.gethostname()).items():
+        pid = opts.get("pid")
         if pid and not psutil.pid_exists(int(pid)):
-            store.update_run(int(run_id), status="killed")
+            store.update_run(run_id, status="killed")
 
 
 class _Pool:
