@@ -21,9 +21,9 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import ConfigError, QAError
 from ..pipeline import PipelineOptions
-from ..store import Store, call_rows, failure_row
-from ..store.db import utcnow
+from ..store import Store, call_rows, failure_row, utcnow
 from .discover import Discovery, Job, Missing
+from .keys import result_key
 from .worker import cpu_count, host_cores, init_worker, score_job, warm
 
 WORKER_MEMORY_GB = 1.8  # peak resident memory of one worker: 1.2 GB stereo (bench_batch.py), 1.8 GB with mono diarization (bench_diarize.py)
@@ -98,27 +98,14 @@ def default_workers() -> int:
     return max(1, min(cpu_count(), int(mem_gb // WORKER_MEMORY_GB)))
 
 
-def model_key(options: PipelineOptions) -> str:
-    """What about the model changes the transcript: name, compute type, beam size, language."""
-    from ..transcribe import model_info
-
-    m = model_info(options.asr)
-    return f"{m['name']}|{m['compute_type']}|beam{m['beam_size']}|{m['language']}"
-
-
 def _mark_dead_runs(store: Store) -> None:
     """Runs on this host whose process is gone (killed) are marked ``killed``, not left ``running``."""
     import psutil
-    import sqlalchemy as sa
 
-    from ..store import tables as t
-
-    rows = store.read_sql(sa.select(t.batch_runs.c.run_id, t.batch_runs.c.options)
-                          .where(t.batch_runs.c.status == "running", t.batch_runs.c.host == socket.gethostname()))
-    for run_id, opts in zip(rows["run_id"], rows["options"]):
-        pid = (opts if isinstance(opts, dict) else {}).get("pid")
+    for run_id, opts in store.running_runs(socket.gethostname()).items():
+        pid = opts.get("pid")
         if pid and not psutil.pid_exists(int(pid)):
-            store.update_run(int(run_id), status="killed")
+            store.update_run(run_id, status="killed")
 
 
 class _Pool:
@@ -203,26 +190,33 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     Raises ``KeyboardInterrupt`` after recording the run as ``interrupted`` (what was stored stays).
     """
     from ..rules import load_rules
+    from ..transcript_io import is_transcript
 
     pipeline = pipeline or PipelineOptions()
     options = options or BatchOptions()
     t0 = time.perf_counter()
     rules = load_rules(pipeline.rules_dir)
-    mkey = model_key(pipeline)
+    has_audio = any(not is_transcript(j.path) for j in discovery.jobs)
+    # what a stored result depends on besides its file and the rules: recordings and transcripts differ
+    keys = {True: result_key(pipeline) if has_audio else None, False: result_key(pipeline, audio=False)}
+
+    def key_of(path: str) -> str | None:
+        return keys[not is_transcript(path)] if path else None
+
     summary = BatchSummary(found=len(discovery.jobs) + len(discovery.missing), warnings=list(discovery.warnings))
     _mark_dead_runs(store)
     states = store.call_states()
     run_options = {"pid": os.getpid(), "rescore": options.rescore, "store_sensitive": options.store_sensitive}
     summary.run_id = run_id = store.start_run(
         source=source, host=socket.gethostname(), qa_version=__version__, rules_version=rules.version,
-        model_key=mkey, scheduler=options.scheduler,
+        model_key=keys[True] or keys[False], scheduler=options.scheduler,
         options=run_options, n_found=summary.found)
     emit = on_event or (lambda e: None)
 
     def fail(job: Job | Missing, kind: str, error: str) -> None:
         """Store the call as failed, with its metadata and error; count and report it."""
         store.save_call(failure_row(job.call_id, job.path, kind=kind, error=error, size=job.size, meta=job.meta,
-                                    run_id=run_id, model_key=mkey, rules_version=rules.version))
+                                    run_id=run_id, model_key=key_of(job.path), rules_version=rules.version))
         summary.failed += 1
         summary.failures.append((job.call_id, job.rel, error))
         emit(Event("failed", job.call_id, job.rel, summary, {"error": error, "kind": kind}))
@@ -243,7 +237,8 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     def pending_jobs():
         for job in discovery.jobs:
             state = states.get(job.call_id)
-            if state and state[0] == "scored" and not options.rescore and state[2:] == (rules.version, mkey):
+            unchanged = state and state[2:] == (rules.version, key_of(job.path))
+            if unchanged and state[0] == "scored" and not options.rescore:
                 try:
                     if job.sha256() == state[1]:
                         summary.skipped += 1
@@ -259,7 +254,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
             return
         report = res["report"]
         row, children = call_rows(report, path=job.path, size=job.size, sha256=res.get("sha256"), meta=job.meta,
-                                  run_id=run_id, model_key=mkey, processing_s=res.get("seconds"))
+                                  run_id=run_id, model_key=key_of(job.path), processing_s=res.get("seconds"))
         store.save_call(row, children)
         summary.scored += 1
         summary.audio_s += float(report.get("duration_s") or 0.0)
@@ -269,9 +264,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                    {"score": row["score"], "flagged": row["flagged"], "audio_s": row["duration_s"],
                     "seconds": res.get("seconds")}))
 
-    from ..transcript_io import is_transcript
-
-    pool = _Pool(options, pipeline, with_model=any(not is_transcript(j.path) for j in discovery.jobs))
+    pool = _Pool(options, pipeline, with_model=has_audio)
     summary.workers, summary.where = pool.workers, pool.where
     store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
     status = "finished"

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,20 +22,11 @@ from pydantic import BaseModel
 
 from ..errors import InputError, QAError
 from ..store import Store
-from ..store import tables as t
+from ..store import queue as calls_queue
 from . import state as st
 from .state import PermissionDenied, User
 
 STATIC = Path(__file__).parent / "static"
-SORTS = {
-    "priority": lambda c, r: [c.fatal.desc(), c.flagged.desc(), c.score.asc(), c.started_at.desc()],
-    "score": lambda c, r: [c.score.asc(), c.call_id],
-    "-score": lambda c, r: [c.score.desc(), c.call_id],
-    "started_at": lambda c, r: [c.started_at.asc(), c.call_id],
-    "-started_at": lambda c, r: [c.started_at.desc(), c.call_id],
-    "agent": lambda c, r: [c.agent_id.asc(), c.started_at.desc()],
-    "likely": lambda c, r: [t.call_ranks.c.p_confirmed.desc().nulls_last(), c.fatal.desc(), c.score.asc()],
-}
 
 
 class Event(BaseModel):
@@ -108,15 +98,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/options")
     def options(u: User = Depends(user)):
-        c, k = t.calls.c, t.checks.c
-        with store._connect() as conn:
-            agents = conn.execute(sa.select(c.agent_id, sa.func.max(c.agent_name)).where(c.status == "scored")
-                                  .group_by(c.agent_id).order_by(c.agent_id)).all()
-            teams = conn.execute(sa.select(c.team).where(c.status == "scored").distinct().order_by(c.team)).scalars()
-            checks = conn.execute(sa.select(k.check_id).where(k.status != "manual").distinct().order_by(k.check_id)
-                                  ).scalars()
-            return {"agents": [{"id": a, "name": n} for a, n in agents if a], "teams": [x for x in teams if x],
-                    "checks": list(checks), "sorts": list(SORTS)}
+        return {**calls_queue.queue_options(store), "sorts": list(calls_queue.SORTS)}
 
     @app.get("/api/queue")
     def queue(u: User = Depends(user), date_from: Optional[str] = Query(None, alias="from"),
@@ -125,52 +107,15 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
               max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1),
               size: int = Query(50, ge=1, le=200)):
-        from ..reports import Period, parse_day
+        from ..reports import parse_day
 
-        c, r = t.calls.c, t.call_reviews.c
-        review_status = sa.func.coalesce(r.status, "pending")
-        conds = [c.status == "scored", Period(parse_day(date_from), parse_day(date_to)).where(c.started_at)]
-        if u.role == "agent":
-            conds.append(c.agent_id == u.name)  # agents see their own calls only
-        if agent:
-            conds.append(c.agent_id == agent)
-        if team:
-            conds.append(c.team == team)
-        if check:
-            k = t.checks.c
-            conds.append(sa.exists().where(k.call_id == c.call_id, k.check_id == check, k.status == "fail"))
-        if fatal is not None:
-            conds.append(c.fatal == fatal)
-        if flagged is not None:
-            conds.append(c.flagged == flagged)
-        if min_score is not None:
-            conds.append(c.score >= min_score)
-        if max_score is not None:
-            conds.append(c.score <= max_score)
-        base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id).outerjoin(
-            t.call_ranks, t.call_ranks.c.call_id == c.call_id)
-        where = sa.and_(*conds)
-        facet_q = sa.select(review_status.label("s"), sa.func.count(), sa.func.sum(sa.cast(c.flagged, sa.Integer)),
-                            sa.func.sum(sa.cast(c.fatal, sa.Integer))).select_from(base).where(where).group_by("s")
-        if status:
-            conds.append(review_status == status)
-        if sort not in SORTS:
-            raise InputError(f"unknown sort '{sort}'; one of {', '.join(SORTS)}")
-        q = (sa.select(c.call_id, c.agent_id, c.agent_name, c.team, c.started_at, c.duration_s, c.score, c.flagged,
-                       c.fatal, c.flag_reasons, review_status.label("review_status"), r.final_score, r.reviewer,
-                       t.call_ranks.c.p_confirmed)
-             .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort](c, r))
-             .limit(size).offset((page - 1) * size))
-        with store._connect() as conn:
-            facets = conn.execute(facet_q).all()
-            total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
-            rows = [dict(x) for x in conn.execute(q).mappings()]
-        for x in rows:
-            x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
-        by_status = {s: n for s, n, _, _ in facets}
-        return {"total": total, "page": page, "size": size, "items": rows,
-                "counts": {"all": sum(by_status.values()), "flagged": sum(f or 0 for _, _, f, _ in facets),
-                           "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
+        if sort not in calls_queue.SORTS:
+            raise InputError(f"unknown sort '{sort}'; one of {', '.join(calls_queue.SORTS)}")
+        f = calls_queue.QueueFilter(start=parse_day(date_from), end=parse_day(date_to),
+                        own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
+                        agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
+                        min_score=min_score, max_score=max_score, review_status=status)
+        return calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
 
     def _scored(call_id: str, u: User) -> dict:
         row = st.scored_call(store, call_id)
