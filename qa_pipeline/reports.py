@@ -179,8 +179,17 @@ def calibration_view(store: Store) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:
-    """Write the views as CSV files / Parquet files (``out`` is a folder) or one XLSX (a sheet per view)."""
+def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path, *, entity_options=None) -> list[Path]:
+    """Write the views as CSV files / Parquet files (``out`` is a folder) or one XLSX (a sheet per view).
+
+    Every text cell goes through :func:`qa_pipeline.redact.redact_data`; CSV and XLSX cells that
+    start like a formula get a leading apostrophe (:func:`qa_pipeline.sanitize.csv_safe`)."""
+    from .redact import redact_data
+    from .sanitize import csv_safe
+
+    views = {name: redact_data(df, entity_options) for name, df in views.items()}
+    if fmt in ("csv", "xlsx"):
+        views = {name: csv_safe(df) for name, df in views.items()}
     written: list[Path] = []
     if fmt == "xlsx":
         out = out if out.suffix == ".xlsx" else out / "qa-report.xlsx"

@@ -36,24 +36,21 @@ class Event(BaseModel):
     reason: Optional[str] = None
 
 
-def _mask(obj: Any, options) -> Any:
-    from ..redact import redact_text
+def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
+               rules_dir: str | Path | None = None) -> FastAPI:
+    """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
 
-    if isinstance(obj, dict):
-        return {k: (redact_text(v, options) if isinstance(v, str) and k in ("text", "raw_text", "quote", "heard",
-                                                                              "summary", "word") else _mask(v, options))
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_mask(v, options) for v in obj]
-    return obj
-
-
-def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None) -> FastAPI:
-    """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``."""
+    Text reaches a user without the ``sensitive`` right only through
+    :func:`qa_pipeline.redact.redact_data`, with the entity formats of ``rules_dir`` (the
+    project's rules, as the batch used them; the defaults when None)."""
+    from ..redact import redact_data
     from ..rules import load_rules
 
     app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
-    entity_options = load_rules().entity_options()
+    entity_options = load_rules(rules_dir).entity_options()
+
+    def masked(u: User, data: Any) -> Any:
+        return data if u.sensitive else redact_data(data, entity_options)
     audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
     local_user = local_user or User("reviewer", "senior")
 
@@ -115,7 +112,9 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
                         own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
                         agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
                         min_score=min_score, max_score=max_score, review_status=status)
-        return calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
+        page_ = calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
+        page_["items"] = masked(u, page_["items"])
+        return page_
 
     def _scored(call_id: str, u: User) -> dict:
         row = st.scored_call(store, call_id)
@@ -157,17 +156,17 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def call(call_id: str, u: User = Depends(user)):
         row = _scored(call_id, u)
         report = store.report(call_id) or {}
-        if not report.get("redacted") and not u.sensitive:
-            report = _mask(report, entity_options)
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
         history = st.history(store, call_id)
-        return {"call": row, "report": report, "review": st.fold(history), "history": history, "me": me(u)}
+        return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
+                          "me": me(u)})
 
     @app.post("/api/calls/{call_id:path}/events")
     def add_event(call_id: str, ev: Event, u: User = Depends(user)):
-        _scored(call_id, u)
-        return st.record(store, call_id, u, ev.kind, ev.target, ev.value, ev.reason)
+        row = _scored(call_id, u)
+        reason = redact_data(ev.reason, entity_options) if row.get("redacted") else ev.reason  # a masked store stays masked
+        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason))
 
     @app.get("/api/export.{fmt}")
     def export(fmt: str, u: User = Depends(user)):
@@ -178,7 +177,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         if not u.can("review"):
             raise PermissionDenied("only reviewers export reviews")
         calls = review_summary_frame(store) if fmt == "xlsx" else None
-        data, media = to_bytes(reviews_frame(store, redact=not u.sensitive), fmt, calls=calls)
+        events = reviews_frame(store)
+        if not u.sensitive:
+            events, calls = redact_data(events, entity_options), redact_data(calls, entity_options)
+        data, media = to_bytes(events, fmt, calls=calls)
         return Response(data, media_type=media,
                         headers={"content-disposition": f'attachment; filename="qa-reviews.{fmt}"'})
 

@@ -22,16 +22,16 @@ EVENT_COLUMNS = ["event_id", "at", "call_id", "agent_id", "agent_name", "team", 
                  "fatal", "user", "role", "kind", "target", "check_id", "auto_status", "value", "reason"]
 SUMMARY_COLUMNS = ["call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged", "fatal",
                    "status", "reviewer", "final_score", "score_change", "confirmed", "n_events", "updated_at"]
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
-def reviews_frame(store: Store, *, redact: bool = False) -> pd.DataFrame:
+def reviews_frame(store: Store, *, redact: bool = False, options=None) -> pd.DataFrame:
     """One row per review event (oldest first) with its call: the columns of ``EVENT_COLUMNS``.
 
     ``at`` is the event time (UTC), ``started_at`` the call's start (call-center local time),
     ``auto_score`` the automatic score; ``check_id``/``auto_status`` name the check a finding/check/
-    manual decision is about and its automatic status. ``redact=True`` masks ID, card and phone
-    numbers in the reasons (for users without the ``sensitive`` right)."""
+    manual decision is about and its automatic status. ``redact=True`` masks every text column
+    with :func:`qa_pipeline.redact.redact_data` and the entity formats ``options`` (for users
+    without the ``sensitive`` right)."""
     df = reviews.events_frame(store)
     df["check_id"] = pd.Series([str(target).split("#", 1)[0] if kind in ("finding", "check", "manual") else None
                                 for kind, target in zip(df["kind"], df["target"])], index=df.index, dtype=object)
@@ -39,12 +39,10 @@ def reviews_frame(store: Store, *, redact: bool = False) -> pd.DataFrame:
     df = df.merge(statuses, on=["call_id", "check_id"], how="left")
     for col in ("at", "started_at"):
         df[col] = pd.to_datetime(df[col])
-    if redact and not df.empty:
-        from ..redact import redact_text
-        from ..rules import load_rules
+    if redact:
+        from ..redact import redact_data
 
-        options = load_rules().entity_options()
-        df["reason"] = df["reason"].map(lambda s: redact_text(s, options) if isinstance(s, str) else s)
+        df = redact_data(df, options)
     return df[EVENT_COLUMNS]
 
 
@@ -57,14 +55,6 @@ def review_summary_frame(store: Store) -> pd.DataFrame:
     for col in ("started_at", "updated_at"):
         df[col] = pd.to_datetime(df[col])
     return df[SUMMARY_COLUMNS]
-
-
-def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_RISKY) else v)
-    return out
 
 
 def _cell(v):
@@ -118,7 +108,9 @@ def to_bytes(df: pd.DataFrame, fmt: str, *, calls: pd.DataFrame | None = None) -
     """``(data, media_type)`` of ``df`` as 'csv' (UTF-8 with BOM, so Excel reads the Chinese text) or
     'xlsx' (sheet 'events', plus sheet 'calls' when ``calls`` is given, e.g. review_summary_frame)."""
     if fmt == "csv":
-        return _csv_safe(df).to_csv(index=False).encode("utf-8-sig"), MEDIA["csv"]
+        from ..sanitize import csv_safe
+
+        return csv_safe(df).to_csv(index=False).encode("utf-8-sig"), MEDIA["csv"]
     if fmt == "xlsx":
         from openpyxl import Workbook
 
