@@ -241,9 +241,8 @@ class Store:
 
     def report(self, call_id: str) -> dict | None:
         """The stored JSON report of one call (``None`` if there is none)."""
-        from .calls import stored_report
-
-        return stored_report(self, call_id)
+        with reading(self) as conn:
+            return conn.execute(sa.select(t.reports.c.report).where(t.reports.c.call_id == call_id)).scalar()
 
     def save_sample(self, sample_id: str, rows: list[dict]) -> None:
         now = utcnow()
