@@ -7,7 +7,9 @@ faster-whisper already depends on).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,11 +134,28 @@ class _Unreadable(Exception):
     pass
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Keep C decoders' chatter (mpg123's "Note: Illegal Audio-MPEG-Header…") off our stderr."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int, str, str]:
     import soundfile as sf
 
     try:
-        with sf.SoundFile(path) as f:
+        with _quiet_stderr(), sf.SoundFile(path) as f:
             data = f.read(dtype="float32", always_2d=True)
             return data, f.samplerate, f.format, f.subtype
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError):

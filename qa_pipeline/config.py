@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .files import Unreadable, read_text
 
 SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "asr": {"model", "device", "compute_type", "beam_size", "threads", "batch_size", "language",
@@ -136,15 +137,11 @@ def load_config(path: str | os.PathLike | None = None) -> dict[str, dict[str, An
     if path is None:
         return {}
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found" + (" (it is a folder)" if path.is_dir() else ""))
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: config file larger than {MAX_CONFIG_BYTES >> 20} MiB; is it the right file?")
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_text(path, max_bytes=MAX_CONFIG_BYTES, what="config file"))
+    except Unreadable as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
         raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None

@@ -12,8 +12,7 @@ first, then explicit values, each checked by :func:`qa_pipeline.config.check_val
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from .config import SECTIONS, apply, check_value, load_config
@@ -55,13 +54,3 @@ def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str 
                    diarize=apply(opts.diarize, cfg.get("diarize", {})),
                    agent_channel=agent_channel or audio_cfg.get("agent_channel", opts.agent_channel),
                    rules_dir=rules_dir or cfg.get("rules", {}).get("dir"))
-
-
-def options_record(options: PipelineOptions) -> dict[str, Any]:
-    """The options a report was made with, as plain JSON values (the vocabulary as its size)."""
-    data = asdict(options)
-    vocab = data["asr"].pop("vocabulary", ())
-    data["asr"]["vocabulary_size"] = len(vocab)
-    if data.get("rules_dir"):
-        data["rules_dir"] = str(Path(data["rules_dir"]))
-    return data

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .files import Unreadable, read_text
+
 MAX_BYTES = 2 << 20           # a rules or users file is a few kB
 MAX_NODES = 200_000           # scalars, lists and mappings after expanding every alias
 MAX_DEPTH = 64                # nesting of lists and mappings
@@ -77,15 +79,10 @@ def load_yaml(path: str | Path) -> YamlDoc:
     YamlLimitError
         The file cannot be read, is not UTF-8, is not valid YAML, or is too big, too deep or recursive.
     """
-    path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise YamlLimitError(f"larger than {MAX_BYTES >> 20} MiB; is it the right file?")
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise YamlLimitError("not UTF-8 text; save the file as UTF-8") from None
-    except OSError as exc:
-        raise YamlLimitError(f"cannot read ({exc.strerror or exc})") from None
+        text = read_text(path, max_bytes=MAX_BYTES)
+    except Unreadable as exc:
+        raise YamlLimitError(str(exc)) from None
     return parse_yaml(text)
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TranscriptError
+from .files import Unreadable, read_text
 from .text import count_chars, normalize, to_simplified
 from .types import Utterance, Word
 
@@ -81,17 +82,10 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
         has a field of the wrong type; the message says which line or utterance and which field.
     """
     path = Path(path)
-    if not path.is_file():
-        raise TranscriptError(f"{path}: " + ("is a folder, not a transcript" if path.is_dir() else "file not found"))
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise TranscriptError(f"{path}: larger than {MAX_BYTES >> 20} MiB; split the call or give the recording")
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TranscriptError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except OSError as exc:
-        raise TranscriptError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    text = text.removeprefix("\ufeff")
+        text = read_text(path, max_bytes=MAX_BYTES, what="transcript")
+    except Unreadable as exc:
+        raise TranscriptError(f"{path}: {exc}") from None
     if path.suffix.lower() == ".jsonl":
         rows = []
         for n, line in enumerate(text.splitlines(), 1):

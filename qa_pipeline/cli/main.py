@@ -87,7 +87,7 @@ class QAGroup(TyperGroup):
         return code
 
 
-app = typer.Typer(cls=QAGroup, add_completion=False, no_args_is_help=True,
+app = typer.Typer(name="qa", cls=QAGroup, add_completion=False, no_args_is_help=True,
                   help="Quality assurance for Mandarin call-center recordings.")
 for module in (score, batch, review):
     for fn in module.COMMANDS:

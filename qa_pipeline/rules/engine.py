@@ -85,11 +85,19 @@ def regex(cond: Cond, ctx: Context) -> Outcome:
                    [] if ok else (evs or [evidence(None, None, "", f"nothing matches /{spec.pattern}/")]))
 
 
+def _two_scopes(ctx: Context, first: S.Phrases, second: S.Phrases) -> tuple[list[int], list[int]] | Outcome:
+    """The utterances two phrase specs look at, or ``n/a`` when one of their speakers is unknown."""
+    a, b = ctx.scope(first), ctx.scope(second)
+    if a is None or b is None:
+        return unknown_speaker(first if a is None else second)
+    return a, b
+
+
 def before(cond: Cond, ctx: Context) -> Outcome:
     spec: S.Before = cond.spec
-    a_idx, b_idx = ctx.scope(spec.first), ctx.scope(spec.then)
-    if a_idx is None or b_idx is None:
-        return unknown_speaker(spec.first if a_idx is None else spec.then)
+    if isinstance(scopes := _two_scopes(ctx, spec.first, spec.then), Outcome):
+        return scopes
+    a_idx, b_idx = scopes
     a, b = ctx.hits(spec.first, a_idx), ctx.hits(spec.then, b_idx)
     if not b:
         return Outcome(True)
@@ -100,12 +108,11 @@ def before(cond: Cond, ctx: Context) -> Outcome:
 
 def followed_by(cond: Cond, ctx: Context) -> Outcome:
     spec: S.FollowedBy = cond.spec
-    t_idx, r_idx = ctx.scope(spec.trigger), ctx.scope(spec.response)
-    if t_idx is None or r_idx is None:
-        return unknown_speaker(spec.trigger if t_idx is None else spec.response)
-    triggers = ctx.hits(spec.trigger, t_idx)
+    if isinstance(scopes := _two_scopes(ctx, spec.trigger, spec.response), Outcome):
+        return scopes
+    t_idx, r_idx = scopes
     hits, misses, done = [], [], set()
-    for t in triggers:
+    for t in ctx.hits(spec.trigger, t_idx):
         if t.index in done:
             continue
         done.add(t.index)
@@ -124,9 +131,9 @@ def followed_by(cond: Cond, ctx: Context) -> Outcome:
 
 def none_after(cond: Cond, ctx: Context) -> Outcome:
     spec: S.NoneAfter = cond.spec
-    a_idx, f_idx = ctx.scope(spec.anchor), ctx.scope(spec.forbidden)
-    if a_idx is None or f_idx is None:
-        return unknown_speaker(spec.anchor if a_idx is None else spec.forbidden)
+    if isinstance(scopes := _two_scopes(ctx, spec.anchor, spec.forbidden), Outcome):
+        return scopes
+    a_idx, f_idx = scopes
     anchors = ctx.hits(spec.anchor, a_idx)
     if not anchors:
         return Outcome(True)
