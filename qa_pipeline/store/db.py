@@ -159,7 +159,11 @@ class Store:
             # database": --db pointed at some other file); integrity/programming errors are bugs, not the store's
             if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
                 raise
-            raise StoreError(f"{self.label}: {exc.orig}; check the path/URL and that the database is reachable") from None
+            msg = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+            if "full" in msg or "disk I/O" in msg or "No space" in msg:
+                raise StoreError(f"{self.label}: cannot write ({msg}); free space on its disk and run again "
+                                 "(what was stored is kept)") from None
+            raise StoreError(f"{self.label}: {msg}; check the path/URL and that the database is reachable") from None
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
