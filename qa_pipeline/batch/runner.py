@@ -221,18 +221,19 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         summary.failures.append((job.call_id, job.rel, error))
         emit(Event("failed", job.call_id, job.rel, summary, {"error": error, "kind": kind}))
 
-    kept = 0
-    for m in discovery.missing:
-        state = states.get(m.call_id)
-        if state and state[0] == "scored":  # scored on an earlier night, its recording since moved: keep the result
-            kept += 1
-            summary.skipped += 1
-            emit(Event("skipped", m.call_id, m.path, summary))
-            continue
-        fail(m, "MissingRecording", m.reason)
-    if kept:
-        summary.warnings.append(f"{kept} call(s) in the manifest have no recording under the folder but were scored "
-                                "before; their stored results are kept")
+    def record_missing() -> None:
+        kept = 0
+        for m in discovery.missing:
+            state = states.get(m.call_id)
+            if state and state[0] == "scored":  # scored on an earlier night, its file since gone: keep the result
+                kept += 1
+                summary.skipped += 1
+                emit(Event("skipped", m.call_id, m.path, summary))
+                continue
+            fail(m, m.kind, m.reason)
+        if kept:
+            summary.warnings.append(f"{kept} call(s) have no readable recording under the folder (not there, or a "
+                                    "broken link) but were scored before; their stored results are kept")
 
     def pending_jobs():
         for job in discovery.jobs:
@@ -264,11 +265,12 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                    {"score": row["score"], "flagged": row["flagged"], "audio_s": row["duration_s"],
                     "seconds": res.get("seconds")}))
 
-    pool = _Pool(options, pipeline, with_model=has_audio)
-    summary.workers, summary.where = pool.workers, pool.where
-    store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
-    status = "finished"
+    status, pool = "finished", None
     try:
+        record_missing()
+        pool = _Pool(options, pipeline, with_model=has_audio)
+        summary.workers, summary.where = pool.workers, pool.where
+        store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
         pool.warm_up()
         jobs = pending_jobs()
         inflight: dict[Future, Job] = {}
@@ -319,12 +321,25 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         status = "interrupted"
         summary.interrupted = True
         raise
+    except BaseException as exc:  # the night stopped (a full disk, the database gone, a bug): not finished
+        status = "failed"
+        error = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        run_options = {**run_options, "error": f"{type(exc).__name__}: {error}"}
+        raise
     finally:
         try:
-            pool.close()
+            if pool is not None:
+                pool.close()
         finally:  # the run's row is closed even if shutting the pool down fails
             summary.wall_s = time.perf_counter() - t0
-            store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
-                             n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
-                             audio_s=summary.audio_s, wall_s=summary.wall_s)
+            try:
+                store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
+                                 n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
+                                 audio_s=summary.audio_s, wall_s=summary.wall_s,
+                                 options={**run_options, "threads": (pool.pipeline if pool else pipeline).asr.threads})
+            except QAError:
+                if status == "finished":
+                    raise
+                # the store failed with the run (a full disk): the error on its way up says why; the next run
+                # finds this one still 'running' with its process gone and marks it 'killed'
     return summary

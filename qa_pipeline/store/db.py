@@ -149,7 +149,7 @@ class Store:
         """A connection for reading (each statement sees committed data; SQLite: no lock held between them).
 
         >>> with store.connect() as conn:  # doctest: +SKIP
-        ...     calls = store_calls.call_states(conn)
+        ...     report = calls.stored_report(conn, "c01")
         """
         try:
             with self.engine.connect() as conn:
@@ -159,7 +159,11 @@ class Store:
             # database": --db pointed at some other file); integrity/programming errors are bugs, not the store's
             if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
                 raise
-            raise StoreError(f"{self.label}: {exc.orig}; check the path/URL and that the database is reachable") from None
+            msg = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+            if "full" in msg or "disk I/O" in msg or "No space" in msg:
+                raise StoreError(f"{self.label}: cannot write ({msg}); free space on its disk and run again "
+                                 "(what was stored is kept)") from None
+            raise StoreError(f"{self.label}: {msg}; check the path/URL and that the database is reachable") from None
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
@@ -270,22 +274,13 @@ DB = Union[Store, sa.Connection]
 
 
 @contextmanager
-def reading(db: DB) -> Iterator[sa.Connection]:
-    """``db``'s connection: a :class:`Store` opens one; a connection (from ``transaction()``) is used as it is."""
+def using(db: DB, *, write: bool = False) -> Iterator[sa.Connection]:
+    """``db``'s connection. A connection (from ``transaction()``) is used as it is, so a query joins the caller's
+    transaction; a :class:`Store` opens one, for reading or (``write``) in a transaction of its own."""
     if isinstance(db, sa.Connection):
         yield db
     else:
-        with db.connect() as conn:
-            yield conn
-
-
-@contextmanager
-def writing(db: DB) -> Iterator[sa.Connection]:
-    """A write transaction: the caller's (a connection from ``transaction()``), else one of its own."""
-    if isinstance(db, sa.Connection):
-        yield db
-    else:
-        with db.transaction() as conn:
+        with (db.transaction() if write else db.connect()) as conn:
             yield conn
 
 
@@ -293,5 +288,5 @@ def frame(db: DB, query: Any) -> "pd.DataFrame":
     """Run a SELECT into a pandas DataFrame."""
     import pandas as pd
 
-    with reading(db) as conn:
+    with using(db) as conn:
         return pd.read_sql(query, conn)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import tables as t
-from .db import DB, reading
+from .db import DB, using
 from .results import in_period
 
 _c, _r, _k = t.calls.c, t.call_reviews.c, t.checks.c
@@ -45,7 +45,7 @@ class QueueFilter:
 
 def queue_options(db: DB) -> dict[str, list]:
     """The queue's filter choices: ``agents`` [{id, name}], ``teams``, ``checks`` (automatic ones)."""
-    with reading(db) as conn:
+    with using(db) as conn:
         agents = conn.execute(sa.select(_c.agent_id, sa.func.max(_c.agent_name)).where(_c.status == "scored")
                               .group_by(_c.agent_id).order_by(_c.agent_id)).all()
         teams = conn.execute(sa.select(_c.team).where(_c.status == "scored").distinct().order_by(_c.team)).scalars()
@@ -86,7 +86,7 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
                    _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
                    t.call_ranks.c.p_confirmed)
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
-    with reading(db) as conn:
+    with using(db) as conn:
         facets = conn.execute(facet_q).all()
         total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
         rows = [dict(x) for x in conn.execute(q).mappings()]

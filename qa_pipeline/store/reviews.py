@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from . import tables as t
-from .db import DB, frame, reading, writing
+from .db import DB, frame, using
 
 DECISION_KINDS = ("finding", "check")  # events that judge an automatic result
 
@@ -17,7 +17,7 @@ DECISION_KINDS = ("finding", "check")  # events that judge an automatic result
 def events(db: DB, call_id: str) -> list[dict[str, Any]]:
     """Every event of a call, oldest first (the audit trail); ``at`` as ISO text in UTC (``…Z``)."""
     e = t.review_events.c
-    with reading(db) as conn:
+    with using(db) as conn:
         rows = conn.execute(sa.select(t.review_events).where(e.call_id == call_id).order_by(e.event_id)).mappings()
         return [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
 
@@ -26,7 +26,7 @@ def add_event(db: DB, event: dict[str, Any], state: dict[str, Any]) -> None:
     """Append one event and set its call's current review ``state`` (status, reviewer, final_score, confirmed,
     n_events, updated_at) in one transaction: both, or neither."""
     call_id = event["call_id"]
-    with writing(db) as conn:
+    with using(db, write=True) as conn:
         conn.execute(sa.insert(t.review_events).values(event))
         r = t.call_reviews
         if not conn.execute(sa.update(r).where(r.c.call_id == call_id).values(state)).rowcount:
@@ -89,7 +89,7 @@ def ranker_frames(db: DB, *, labelled: bool, include_reviewed: bool = False,
             where = sa.and_(where, sa.or_(r.call_id.is_(None), sa.and_(r.status.not_in(done), r.confirmed.is_(None))))
     base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id)
     ids = sa.select(c.call_id).select_from(base).where(where)
-    with reading(db) as conn:
+    with using(db) as conn:
         calls = frame(conn, sa.select(c.call_id, c.score, c.fatal, c.flagged, c.duration_s, r.confirmed)
                       .select_from(base).where(where).order_by(c.call_id))
         fails = frame(conn, sa.select(k.call_id, k.check_id, k.hits).where(k.status == "fail", k.call_id.in_(ids)))
