@@ -88,7 +88,10 @@ def _from_rows(path: Path, rows: list[tuple[int, object]], source: dict, duratio
             raise TranscriptError(f"{path}: utterance {n}: expected an object with 'speaker' and 'text'")
         spk = SPEAKERS.get(str(row.get("speaker", "")).strip().lower())
         if spk is None:
-            raise TranscriptError(f"{path}: utterance {n}: speaker {row.get('speaker')!r} is not one of "
+            from .redact import redact_text  # an error quotes the input: masked like every output
+
+            said = redact_text(str(row.get("speaker"))[:40])
+            raise TranscriptError(f"{path}: utterance {n}: speaker {said!r} is not one of "
                                   "agent/customer (or A/C, 坐席/客户)")
         raw = to_simplified(str(row.get("raw_text") or row.get("text") or "")).strip()
         start, end = row.get("start"), row.get("end")
