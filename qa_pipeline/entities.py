@@ -412,7 +412,8 @@ def mask_value(entity_type: str, value: str) -> str:
     if entity_type in ("resident_id", "bank_card"):
         head, tail = 4, 4
     elif entity_type == "mobile":
-        head, tail = sum(c.isdigit() for c in value) - 8, 4  # after an optional +86
+        # after an optional +86; a run of the wrong length (ASR added or dropped digits) keeps the last 4 only
+        head, tail = (sum(c.isdigit() for c in value) - 8 if _MOBILE.fullmatch(value) else 0), 4
     elif entity_type == "landline":
         head, tail = len(_area_code(value)), 2
     elif entity_type == "plate":

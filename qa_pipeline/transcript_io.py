@@ -186,7 +186,10 @@ def _from_rows(path: Path, rows: list[tuple[int, object]], source: dict, duratio
         speaker = row.get("speaker", "")
         spk = SPEAKERS.get(speaker.strip().lower()) if isinstance(speaker, str) else None
         if spk is None:
-            raise TranscriptError(f"{path}: {where}: speaker {str(speaker)[:30]!r} is not one of "
+            from .redact import redact_text  # an error quotes the input: masked like every output
+
+            said = redact_text(str(speaker)[:30])
+            raise TranscriptError(f"{path}: {where}: speaker {said!r} is not one of "
                                   "agent/customer (or A/C, 坐席/客户)")
         given = _text(row.get("text"), path, f"{where}: text")
         raw = to_simplified(_text(row.get("raw_text"), path, f"{where}: raw_text") or given).strip()
