@@ -121,3 +121,16 @@ def pinyin(text: str) -> tuple[str, ...]:
 def strip_punct(text: str) -> str:
     """Text without punctuation or spaces (for comparisons such as CER)."""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text))
+
+
+# C0/C1 controls (terminal escapes, bell, carriage return) and bidi overrides; tab and newline become spaces
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters, so a transcript or a message cannot drive the terminal.
+
+    >>> strip_controls("您好\\x1b[31m\\u202e")
+    '您好[31m'
+    """
+    return _CONTROL.sub(lambda m: " " if m.group(0) in "\t\n\r" else "", text)

@@ -29,7 +29,7 @@ from typing import Any
 
 from .errors import TranscriptError
 from .files import Unreadable, read_text
-from .text import count_chars, normalize, to_simplified
+from .text import count_chars, normalize, strip_controls, to_simplified
 from .types import Utterance, Word
 
 SPEAKERS = {"agent": "agent", "a": "agent", "坐席": "agent", "客服": "agent",
@@ -130,7 +130,7 @@ def _text(value: Any, path: Path, what: str) -> str:
         raise TranscriptError(f"{path}: {what} must be text, not {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
         raise TranscriptError(f"{path}: {what} longer than {MAX_TEXT_CHARS:,} characters")
-    return value
+    return strip_controls(value)
 
 
 def _source(path: Path, source: dict) -> dict:

@@ -334,3 +334,14 @@ def test_one_line_at_the_process_level(tmp_path, name, content, argv, code):
                          cwd=tmp_path, timeout=120)
     assert res.returncode == code, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("error: "), res.stderr
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path):
+    tx = tmp_path / "esc.jsonl"
+    tx.write_text(json.dumps({"speaker": "agent", "text": "您好\x1b[31mRED\x1b]0;pwned\x07\r\u202eabc"}) + "\n",
+                  encoding="utf-8")
+    for extra in ([], ["--json"]):
+        res = runner.invoke(app, ["score", str(tx), *extra], env={"QA_CONFIG": "", "COLUMNS": "200"})
+        assert res.exit_code == 0, res.output
+        assert "您好" in res.stdout and "RED" in res.stdout
+        assert not any(c in res.stdout for c in ("\x1b", "\x07", "\u202e", "\\u001b", "\\u202e")), res.stdout
