@@ -19,12 +19,13 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import InputError, QAError
 from ..store import Store
 from ..store import tables as t
 from . import state as st
+from .limits import BodyLimit
 from .state import PermissionDenied, User
 
 STATIC = Path(__file__).parent / "static"
@@ -40,10 +41,10 @@ SORTS = {
 
 
 class Event(BaseModel):
-    kind: str
-    target: str = ""
-    value: Optional[str] = None
-    reason: Optional[str] = None
+    kind: str = Field(max_length=64)
+    target: str = Field("", max_length=256)
+    value: Optional[str] = Field(None, max_length=4096)
+    reason: Optional[str] = Field(None, max_length=8192)
 
 
 def _mask(obj: Any, options) -> Any:
@@ -63,6 +64,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     from ..rules import load_rules
 
     app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit)
     entity_options = load_rules().entity_options()
     audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
     local_user = local_user or User("reviewer", "senior")
