@@ -84,6 +84,10 @@ def folder(path: Path) -> None:
     path.mkdir()
 
 
+def fifo(path: Path) -> None:
+    os.mkfifo(path)  # reading it would wait for ever
+
+
 TX = ["score", "{tmp}/t.json"]
 JL = ["score", "{tmp}/t.jsonl"]
 CFG = ["score", "{tmp}/ok.json", "--config", "{tmp}/qa.toml"]
@@ -111,6 +115,8 @@ CASES = [
     ("audio-folder", ["score", "{tmp}/calls"], {"calls": folder}, BAD),
     ("audio-dangling-link", ["score", "{tmp}/a.wav"], {"a.wav": symlink("gone.wav")}, BAD),
     ("audio-link-loop", ["score", "{tmp}/loop_a.wav"], {"loop_a.wav": loop}, BAD),
+    ("audio-fifo", ["score", "{tmp}/a.wav"], {"a.wav": fifo}, BAD),
+    ("tx-fifo", TX, {"t.json": fifo}, BAD),
     ("redact-missing", ["redact", "{tmp}/nope.wav", "-o", "{tmp}/out.wav"], {}, BAD),
     ("redact-not-audio", ["redact", "{tmp}/a.wav", "-o", "{tmp}/out.wav"], {"a.wav": b"text"}, BAD),
     # -- transcripts --------------------------------------------------------------------------------------------
