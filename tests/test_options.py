@@ -15,7 +15,8 @@ from qa_pipeline.rules.operators import OPERATORS
 from qa_pipeline.rules.patterns import PatternTimeout, compile_pattern, finditer
 from qa_pipeline.version import __version__
 
-DIALOGUE = [{"speaker": "agent", "text": "您好，安心保险，工号1024。"}, {"speaker": "customer", "text": "我想查保单。"},
+DIALOGUE = [{"speaker": "agent", "text": "您好，安心保险，工号1024。"},
+            {"speaker": "customer", "text": "我想查保单。"},
             {"speaker": "agent", "text": "感谢您的来电，再见。"}]
 
 
