@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,5 +98,12 @@ for module in (score, batch, review):
 
 
 def main() -> None:
-    """The ``qa`` console script (and ``python -m qa_pipeline``)."""
+    """The ``qa`` console script (and ``python -m qa_pipeline``).
+
+    Libraries' deprecation chatter (pkg_resources, scipy namespaces…) is not for QA staff: it is
+    shown only with ``QA_DEBUG=1``, so stderr holds our messages alone.
+    """
+    if not os.environ.get("QA_DEBUG"):
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+            warnings.filterwarnings("ignore", category=category)
     app()
