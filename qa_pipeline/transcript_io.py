@@ -29,7 +29,8 @@ from typing import Any
 
 from .errors import TranscriptError
 from .files import Unreadable, read_text
-from .text import count_chars, normalize, strip_controls, to_simplified
+from .sanitize import terminal_text
+from .text import count_chars, normalize, to_simplified
 from .types import Utterance, Word
 
 SPEAKERS = {"agent": "agent", "a": "agent", "坐席": "agent", "客服": "agent",
@@ -130,7 +131,7 @@ def _text(value: Any, path: Path, what: str) -> str:
         raise TranscriptError(f"{path}: {what} must be text, not {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
         raise TranscriptError(f"{path}: {what} longer than {MAX_TEXT_CHARS:,} characters")
-    return strip_controls(value)
+    return terminal_text(value)  # a transcript file cannot smuggle terminal escapes into any output
 
 
 def _source(path: Path, source: dict) -> dict:
@@ -186,7 +187,10 @@ def _from_rows(path: Path, rows: list[tuple[int, object]], source: dict, duratio
         speaker = row.get("speaker", "")
         spk = SPEAKERS.get(speaker.strip().lower()) if isinstance(speaker, str) else None
         if spk is None:
-            raise TranscriptError(f"{path}: {where}: speaker {str(speaker)[:30]!r} is not one of "
+            from .redact import redact_text  # an error quotes the input: masked like every output
+
+            said = redact_text(str(speaker)[:30])
+            raise TranscriptError(f"{path}: {where}: speaker {said!r} is not one of "
                                   "agent/customer (or A/C, 坐席/客户)")
         given = _text(row.get("text"), path, f"{where}: text")
         raw = to_simplified(_text(row.get("raw_text"), path, f"{where}: raw_text") or given).strip()

@@ -17,13 +17,13 @@ import typer
 from rich.console import Console
 
 from ..errors import UsageError
-from ..text import strip_controls
+from ..sanitize import terminal_text
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def one_line(text: object) -> str:
     """``text`` on one line without control characters (terminal escapes, bidi overrides)."""
-    return strip_controls(str(text))
+    return terminal_text(" ".join(str(text).splitlines()).replace("\t", " "))
 
 
 def say_error(message: object) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from .common import DbOption, one_line, table_console
+from .common import ConfigFile, DbOption, RulesDir, one_line, table_console
 
 
 def _loopback(host: str) -> bool:
@@ -31,6 +31,8 @@ def review(
     user: Annotated[str, typer.Option(help="Your name in the audit trail (local use / --token).")] = "reviewer",
     role: Annotated[str, typer.Option(help="Your role: reviewer, senior (rules on appeals), admin.")] = "senior",
     sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Show unmasked data (if the store has it).")] = False,
+    rules: RulesDir = None,
+    config: ConfigFile = None,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
@@ -51,7 +53,10 @@ def review(
         raise ConfigError(f"refusing to serve recordings on {host} without access control; "
                           "add --token auto (or --users users.yaml), or bind 127.0.0.1")
     store = Store(db, create=False)
-    web = create_app(store, table, User(user, role, sensitive))
+    from ..config import load_config
+
+    rules_dir = str(rules) if rules else load_config(config).get("rules", {}).get("dir")  # masks with the project's formats
+    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir)
     url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
     typer.echo(f"review page: {url}  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning")

@@ -252,6 +252,10 @@ class EntityFormats(_Strict):
     claim_number_pattern: str | None = None
     claim_number_cues: list[str] | None = None
     name_cues: list[str] | None = None
+    account_cues: list[str] | None = None
+    id_cues: list[str] | None = None
+    phone_cues: list[str] | None = None
+    cued_min_digits: int | None = Field(None, ge=4, le=30)
 
     _patterns = field_validator("policy_number_pattern", "claim_number_pattern")(_valid_pattern)
 
