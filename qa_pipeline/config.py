@@ -51,19 +51,14 @@ MAX_CONFIG_BYTES = 1 << 20
 
 @lru_cache(maxsize=1)
 def _types() -> dict[str, dict[str, Any]]:
-    """The declared type of every configurable key, read from the stage options dataclasses."""
-    from .audio import AudioOptions
-    from .diarize import DiarizeOptions
-    from .metrics import MetricsOptions
+    """The declared type of every configurable key: a section ``[x]`` is ``PipelineOptions.x``'s dataclass."""
     from .pipeline import PipelineOptions
-    from .transcribe import TranscribeOptions
 
-    def hints(cls) -> dict[str, Any]:
-        return typing.get_type_hints(cls)
-
-    return {"audio": {**hints(AudioOptions), "agent_channel": hints(PipelineOptions)["agent_channel"]},
-            "asr": hints(TranscribeOptions), "metrics": hints(MetricsOptions), "diarize": hints(DiarizeOptions),
-            "rules": {"dir": str}}
+    pipe = typing.get_type_hints(PipelineOptions)
+    out = {name: typing.get_type_hints(pipe[name]) for name in SECTIONS if name in pipe}
+    out["audio"]["agent_channel"] = pipe["agent_channel"]
+    out["rules"] = {"dir": str}
+    return out
 
 
 def _kind(hint: Any) -> type:
