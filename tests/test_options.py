@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import regex
@@ -96,3 +97,16 @@ def test_patterns_are_compiled_once_and_bounded_at_run_time():
     with pytest.raises(PatternTimeout, match="ran over"):
         finditer(slow, "a" * 40 + "!", timeout_s=0.05)
     assert [m.group(0) for m in finditer(compile_pattern(r"\d{4}"), "工号1024")] == ["1024"]
+
+
+def test_a_transcript_report_meets_the_public_schema(tx, tmp_path, monkeypatch):
+    import jsonschema
+
+    from qa_pipeline.redact import redact_report
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("QA_CONFIG", raising=False)
+    schema = json.loads((Path(__file__).parent.parent / "qa_pipeline/schema/call_report.schema.json").read_text())
+    data = redact_report(score_call(tx, pipeline_options())).to_dict()
+    jsonschema.validate(data, schema)
+    assert data["options"]["qa_version"] == __version__
