@@ -82,6 +82,8 @@ _ADDRESS_PARTS = (
 )
 _ADMIN = ("province", "city", "district", "town")
 _ADDRESS = re.compile("".join(rf"(?:(?P<{name}>{rx}) ?)?" for name, rx in _ADDRESS_PARTS))
+# The last character of some part; an address has at least two different ones (a fast pre-check).
+_ADDRESS_MARK = re.compile("[省市区县旗盟州镇乡路街道巷同号弄园厦寓场村苑楼栋座幢元层室房]")
 
 # Same span found twice: a cue in the text beats a checksum, which beats a bare pattern.
 _PRIORITY = {"policy_number": 0, "claim_number": 0, "person_name": 0, "resident_id": 1, "vin": 1,
@@ -152,6 +154,7 @@ def _cued(text: str, start: int, cue: re.Pattern[str]) -> bool:
     return cue.search(text, max(0, start - 12), start) is not None
 
 
+@lru_cache(maxsize=1024)  # stdnum's region lookup scans its database: once per number
 def _ric_check(number: str) -> tuple[bool, str]:
     try:
         ric.validate(number)
@@ -297,7 +300,11 @@ def _is_address(parts: list[str]) -> bool:
 
 
 def _addresses(text: str) -> Iterator[Entity]:
-    for m in _ADDRESS.finditer(text):
+    marks = _ADDRESS_MARK.finditer(text)
+    first = next(marks, None)
+    if first is None or all(m.group() == first.group() for m in marks):
+        return
+    for m in _ADDRESS.finditer(text, max(0, first.start() - 12)):
         parts = _address_parts(m)
         if not _is_address(parts):
             continue

@@ -95,8 +95,10 @@ def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive
 
 
 def _masked_error(message: str, path: str) -> str:
-    """An error message as stored and logged: masked (it may quote the input), the file's path kept."""
+    """An error message as stored and logged: masked (it may quote the input), the file's path kept,
+    no control characters (the log is read on a terminal)."""
     from ..redact import redact_text
+    from ..sanitize import terminal_text
 
     head = path if message.startswith(path) else ""
-    return head + redact_text(message[len(head):])
+    return terminal_text(head + redact_text(message[len(head):]))
