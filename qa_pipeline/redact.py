@@ -160,7 +160,7 @@ def redact_data(obj: Any, options: EntityOptions | None = None, *, key: str | No
     if hasattr(obj, "columns") and hasattr(obj, "assign"):  # a pandas DataFrame: every text column
         out = obj.copy()
         for col in out.columns:
-            if str(col) not in KEEP_FIELDS and out[col].dtype == object:
+            if str(col) not in KEEP_FIELDS and getattr(out[col].dtype, "kind", "") in ("O", "U", "T"):
                 out[col] = out[col].map(lambda v, c=str(col): redact_data(v, options, key=c))
         return out
     return obj
