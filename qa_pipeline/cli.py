@@ -48,14 +48,19 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except QAError as exc:
-            err.print(f"error: {exc}", markup=False)
+            from .sanitize import terminal_text
+
+            err.print(f"error: {terminal_text(str(exc))}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
             if os.environ.get("QA_DEBUG"):
                 raise
-            err.print(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)", markup=False)
+            from .sanitize import terminal_text
+
+            err.print(f"internal error: {type(exc).__name__}: {terminal_text(str(exc))} (set QA_DEBUG=1 for a traceback)",
+                      markup=False)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper

@@ -98,3 +98,14 @@ def test_summary_prints_no_control_characters_and_no_numbers(tmp_path):
     out = buf.getvalue()
     assert "\x1b" not in out and "\x07" not in out
     assert "13957246810" not in out and "139****6810" in out
+
+
+def test_cli_error_line_has_no_control_characters(tmp_path):
+    from typer.testing import CliRunner
+
+    from qa_pipeline.cli import app
+
+    path = tmp_path / "bad\x1b[2J.jsonl"
+    path.write_text(json.dumps({"speaker": "客户\x1b]0;pwned\x07", "text": "你好"}, ensure_ascii=False), "utf-8")
+    r = CliRunner().invoke(app, ["score", str(path)])
+    assert r.exit_code == 3 and "\x1b" not in r.output and "\x07" not in r.output and "error:" in r.output
