@@ -6,10 +6,18 @@ spoken numbers as digits). Checksums come from python-stdnum: :mod:`stdnum.cn.ri
 (bank cards). stdnum has no VIN module, so the VIN check digit (position 9, as
 GB 16735 and 49 CFR 565 define it on top of ISO 3779) is computed here.
 
+Two detectors are about numbers and places as ASR hears them: a long digit run right after a
+card/account, ID or phone cue (还款卡号是…, 扣款账户为…) is that kind of number whatever its
+length or checksum (ASR inserts, drops and merges digits), and Chinese addresses are found by a
+documented pattern set (province → city → district → town → road → number → estate → building →
+floor → room; see ``_ADDRESS_PARTS``).
+
 >>> [(e.type, e.text) for e in find_entities("新号码是13800138000，车牌是沪A66889")]
 [('mobile', '13800138000'), ('plate', '沪A66889')]
 >>> mask_text("投保人叫王建国，电话13800138000")
 '投保人叫王**，电话138****8000'
+>>> mask_text("还款卡号是62170037641285930455，寄到广州市天河区体育西路191号B座20楼")
+'还款卡号是6217************0455，寄到广州市天河区*************'
 """
 
 from __future__ import annotations
