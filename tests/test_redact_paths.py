@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -109,3 +110,13 @@ def test_cli_error_line_has_no_control_characters(tmp_path):
     path.write_text(json.dumps({"speaker": "客户\x1b]0;pwned\x07", "text": "你好"}, ensure_ascii=False), "utf-8")
     r = CliRunner().invoke(app, ["score", str(path)])
     assert r.exit_code == 3 and "\x1b" not in r.output and "\x07" not in r.output and "error:" in r.output
+
+
+def test_words_hidden_when_only_the_normalized_text_shows_the_number():
+    # ASR's words spell the number with units (一千三百…) that no digit rule sees; normalization does
+    pieces = ["手机号是", "一三九", "五七二四", "六八一零"]
+    words = tuple(Word(float(i), i + 1.0, p, 1.0) for i, p in enumerate(pieces))
+    u = Utterance("customer", 0.0, 4.0, "手机号是13957246810", "手机号是一三九五七二四六八一零", words)
+    masked = redact_data(u)
+    assert "13957246810" not in masked.text
+    assert all(len(re.findall(r"[0-9一二三四五六七八九零]", w.text)) <= 4 for w in masked.words)
