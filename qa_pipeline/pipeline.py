@@ -17,6 +17,8 @@ from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
 from .mono import name_roles, split_voices, unseparated
+from .prosody import measure_prosody, prosody_from_dict
+from .sentiment import call_sentiment
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
@@ -124,6 +126,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
     t4 = time.perf_counter()
+    metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances))
+    t5 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
                      duration_s=rec.duration_s, sha256=rec.sha256,
@@ -141,7 +145,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
         speakers=speakers,
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
-                   "metrics_s": t4 - t3})
+                   "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return report
@@ -160,7 +164,8 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     elif sp is not None and sp.method == "mono, not separated" and sp.voice_similarity is not None:
         flagged, reasons = True, reasons + ("the voices of this mono call could not be told apart: "
                                             "speaker checks are n/a",)
-    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
+    sentiment = call_sentiment(report.transcript, report.metrics.prosody)
+    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail, sentiment=sentiment,
                    flagged=flagged, flag_reasons=reasons, timings_s=timings,
                    rules={"version": rules.version, "files": [Path(f).name for f in rules.files],
                           "checklist": rules.checklist.name if rules.checklist else None})
@@ -178,6 +183,8 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
     metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics,
                       overtalk_method="transcript: from the utterances' times")
+    stored = prosody_from_dict((tx.source.get("metrics") or {}).get("prosody") or {})
+    metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances))
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
                      format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),

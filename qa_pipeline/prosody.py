@@ -71,11 +71,14 @@ class ProsodyOptions:
 
 @dataclass(frozen=True)
 class HeldSyllable:
-    """One syllable held far beyond the speaker's own median (拖音)."""
+    """One syllable held far beyond the speaker's own median (拖音).
+
+    No text is kept: the span is the evidence (a syllable can be part of a name or number,
+    and every output is masked).
+    """
 
     start: float
     end: float
-    text: str
     ratio: float
     final: bool
 
@@ -375,13 +378,14 @@ def speaker_prosody(speaker: str, track: np.ndarray | None, speech: Sequence[Int
             # the recognizer's times can swallow a pause: the sound itself must be held
             sound = _voiced_run_s(voice, s.start, s.end) if voice is not None else float(d)
             if sound >= need:
-                held.append(HeldSyllable(float(s.start), float(s.end), s.text, float(sound / med), s.final))
+                held.append(HeldSyllable(float(s.start), float(s.end), float(sound / med), s.final))
         out["held"] = tuple(held)
         out["held_final"] = sum(h.final for h in held)
 
     # pauses inside a turn: between words of an utterance and between utterances of one turn
+    # (without word times, e.g. a plain dialogue, pauses are not measured)
     pauses, runs, spoken = [], [], 0.0
-    for group in _turns(utts, other_speech):
+    for group in _turns(utts, other_speech) if syls else ():
         pieces: list[Interval] = []
         for i in group:
             u, ss = utts[i], syl_by_utt[i]
@@ -406,7 +410,7 @@ def speaker_prosody(speaker: str, track: np.ndarray | None, speech: Sequence[Int
     talk = sum(u.end - u.start for u in utts)
     out["pauses"] = tuple(pauses)
     out["long_pauses"] = tuple(p for p in pauses if p.duration >= opts.long_pause_s)
-    if talk > 0:
+    if talk > 0 and syls:
         out["pauses_per_min"] = len(pauses) / talk * 60
     if runs:
         longest = max(runs, key=lambda r: r.duration)

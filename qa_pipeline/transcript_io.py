@@ -72,7 +72,7 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
         raise TranscriptError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if isinstance(data, dict) and isinstance(data.get("transcript"), list):
         rows = list(enumerate(data["transcript"], 1))
-        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted") if k in data}
+        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
         return _from_rows(path, rows, source, duration=data.get("duration_s"))
     if isinstance(data, list):
         return _from_rows(path, list(enumerate(data, 1)), {})

@@ -16,7 +16,8 @@ __all__ = ["RuleSet", "load_rules", "run_checks", "run_rule"]
 
 
 def _findings(rule_id: str, evs: Sequence[Ev]) -> tuple[Finding, ...]:
-    return tuple(Finding(rule_id, e.span, e.speaker, e.quote, e.why, e.heard, e.matched, e.similarity) for e in evs)
+    return tuple(Finding(rule_id, e.span, e.speaker, e.quote, e.why, e.heard, e.matched, e.similarity,
+                         e.confidence) for e in evs)
 
 
 def run_rule(rule: LoadedRule, ctx: Context) -> CheckResult:
