@@ -60,8 +60,8 @@ class ProsodyOptions:
 
     pitch_floor_hz: float = 75.0
     pitch_ceiling_hz: float = 500.0
-    drawl_ratio: float = 2.5
-    drawl_min_s: float = 0.5
+    drawl_ratio: float = 3.0
+    drawl_min_s: float = 0.6
     pause_min_s: float = 0.25
     long_pause_s: float = 1.5
     hold_s: float = 10.0
@@ -272,7 +272,10 @@ class _Syl:
 
 
 def _syllables(utts: Sequence[Utterance]) -> list[list[_Syl]]:
-    """Per utterance, its syllables (one per counted character) with times clipped to the utterance."""
+    """Per utterance, its syllables (one per counted character) with times clipped to the utterance.
+
+    A word's time is shared equally by its characters; the last word runs to the utterance's end.
+    """
     out = []
     for u in utts:
         syls: list[_Syl] = []
@@ -280,6 +283,10 @@ def _syllables(utts: Sequence[Utterance]) -> list[list[_Syl]]:
         for k, w in enumerate(words):
             n = count_chars(w.text)
             a, b = max(w.start, u.start), min(w.end, u.end)
+            if k == len(words) - 1:
+                # the recognizer ends the last word where the text ends, not where the sound
+                # does: a held final syllable runs on to the end of the speech (VAD) span
+                b = max(b, u.end)
             if b <= a:
                 continue
             step = (b - a) / n
