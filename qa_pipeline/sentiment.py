@@ -6,9 +6,12 @@ normalized text, with negation: 不满意 is negative, 不生气 is not), scored
 (dB) against the speaker's own first turns; rising pitch and level is arousal, which
 deepens a non-positive turn (anger) and leaves a positive one alone (excitement)::
 
-    turn score = words - 0.35 * max(0, arousal)      if words <= 0
-               = words                               otherwise
+    turn score = words - 0.3 * max(0, arousal - 0.25) / 0.75    if words <= 0
+               = words                                          otherwise
     arousal    = clip(Δpitch / 3 st + Δlevel / 6 dB, -1, 1)
+
+(arousal under 0.25 is the ordinary wobble of a voice between turns, and voice alone moves
+a neutral turn by at most 0.3: the words decide, the voice deepens).
 
 Quarters split the call's speech time in four; a quarter's score is the duration-weighted
 mean of the turns that end in it. ``change`` is the last quarter with speech minus the first;
@@ -42,7 +45,8 @@ NEGATORS = ("不", "没", "别", "未", "无")
 INTENSIFIERS = ("太", "非常", "特别", "真", "简直", "实在")
 AROUSAL_ST = 3.0
 AROUSAL_DB = 6.0
-AROUSAL_WEIGHT = 0.35
+AROUSAL_WEIGHT = 0.3
+AROUSAL_DEAD = 0.25
 ANGRIER_CHANGE = -0.3
 BASELINE_TURNS = 3
 _CUE = re.compile("|".join(sorted(map(re.escape, NEGATIVE + POSITIVE), key=len, reverse=True)))
@@ -143,7 +147,8 @@ def call_sentiment(utterances: Sequence[Utterance], prosody: Mapping | None = No
         if tv is not None and tv.pitch_st is not None and base_p and base_l and tv.level_db is not None:
             arousal = float(np.clip((tv.pitch_st - np.median(base_p)) / AROUSAL_ST
                                     + (tv.level_db - np.median(base_l)) / AROUSAL_DB, -1, 1))
-        score = words - AROUSAL_WEIGHT * max(0.0, arousal) if arousal is not None and words <= 0 else words
+        voice_term = AROUSAL_WEIGHT * max(0.0, arousal - AROUSAL_DEAD) / (1 - AROUSAL_DEAD) if arousal else 0.0
+        score = words - voice_term if words <= 0 else words
         turns.append(TurnSentiment(u.start, u.end, speaker, float(np.clip(score, -1, 1)), words, arousal, cues))
     t0 = min(u.start for u in utterances)
     t1 = max(u.end for u in utterances)
