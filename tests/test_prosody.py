@@ -335,6 +335,7 @@ def test_voice_deepens_neutral_words_into_anger():
 
 CALL = ROOT / "sample_audio" / "call01_clean_ulaw.wav"
 FIRST_AGENT_TURN_END_S = 6.994   # call01_clean_ulaw.truth.json: "…很高兴为您服务。"
+AGENT_TURN_MIDS_S = (3.4, 35.0, 53.0)   # commas inside three agent turns of call01 (truth.json)
 
 
 def _flatten_pitch(x: np.ndarray) -> np.ndarray:
@@ -376,6 +377,18 @@ def variant(name: str, folder: str):
         cust = np.concatenate([cust[:b], np.zeros(held.size - (b - a), np.float32), cust[b:]])
     elif name == "quiet":
         agent = agent * np.float32(10 ** (-20 / 20))
+    elif name == "hesitant":
+        # 2 s of silence at the quietest moment near the middle of three agent turns (a
+        # comma's pause, not inside a syllable), in both channels
+        levels = frame_levels_db(agent, hop_s=0.01, win_s=0.02)
+        cuts = []
+        for mid in AGENT_TURN_MIDS_S:
+            lo, hi = int((mid - 0.6) * 100), int((mid + 0.6) * 100)
+            cuts.append(int((lo + int(np.argmin(levels[lo:hi]))) * 0.01 * SR))
+        gap = np.zeros(2 * SR, np.float32)
+        for at in sorted(cuts, reverse=True):
+            agent = np.concatenate([agent[:at], gap, agent[at:]])
+            cust = np.concatenate([cust[:at], gap, cust[at:]])
     path = Path(folder) / f"{name}.wav"
     sf.write(path, np.stack([agent, cust], 1), SR, subtype="PCM_16")
     return score_call(path, rules=rules())
@@ -395,8 +408,8 @@ def test_untouched_call_passes_every_voice_item(folder):
 
 
 @pytest.mark.parametrize("name, item", [("flat", "voice.intonation"), ("drawl", "voice.no_drawl"),
-                                        ("quiet", "voice.volume")], ids=["flattened-pitch", "stretched-syllable",
-                                                                         "lowered-level"])
+                                        ("quiet", "voice.volume"), ("hesitant", "voice.pauses")],
+                         ids=["flattened-pitch", "stretched-syllable", "lowered-level", "hesitations"])
 def test_manipulation_fails_exactly_its_item(folder, name, item):
     base, got = statuses(variant("base", folder)), statuses(variant(name, folder))
     assert got[item] == "fail"
