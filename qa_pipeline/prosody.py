@@ -472,3 +472,38 @@ def prosody_from_dict(data: Mapping) -> dict[str, SpeakerProsody]:
         kw["turns"] = tuple(TurnVoice(**t) for t in d.get("turns") or ())
         out[spk] = SpeakerProsody(**kw)
     return out
+
+
+_COUNTED = {"held": "held syllables", "held_final": "phrase-final held syllables", "long_pauses": "hesitations"}
+
+
+def voice_for_test(values: Mapping[str, Mapping[str, float]]) -> dict[str, SpeakerProsody]:
+    """Voice measurements stated by a rule test's ``(voice agent pitch_range_st=2.5 …)`` lines.
+
+    Numbers not stated are unknown (their items are n/a), except ``voiced_s`` (30) and
+    ``syllables`` (100), which default to enough speech for full confidence. ``held``,
+    ``held_final`` and ``long_pauses`` are counts.
+
+    Raises
+    ------
+    ValueError
+        An unknown name; the message lists the known ones.
+    """
+    numeric = {f.name for f in fields(SpeakerProsody)
+               if f.type in ("float | None", "float", "int") and f.name not in _COUNTED}
+    out = {}
+    for spk, given in values.items():
+        unknown = sorted(set(given) - numeric - set(_COUNTED))
+        if unknown:
+            raise ValueError(f"unknown voice measurement {', '.join(unknown)}; expected one of: "
+                             f"{', '.join(sorted(numeric | set(_COUNTED)))}")
+        kw: dict = {"voiced_s": 30.0, "syllables": 100, "syllable_median_s": 0.2}
+        kw.update({k: v for k, v in given.items() if k in numeric})
+        n_final, n_other = int(given.get("held_final", 0)), int(given.get("held", 0))
+        kw["held"] = tuple(HeldSyllable(1.0 + i, 1.8 + i, 4.0, i < n_final) for i in range(n_final + n_other))
+        kw["held_final"] = n_final
+        kw["long_pauses"] = tuple(Interval(10.0 + 3 * i, 12.0 + 3 * i) for i in range(int(given.get("long_pauses", 0))))
+        if "longest_run_s" in given:
+            kw["longest_run"] = Interval(0.5, 0.5 + given["longest_run_s"])
+        out[spk] = SpeakerProsody(spk, **kw)
+    return out

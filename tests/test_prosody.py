@@ -451,3 +451,12 @@ def test_pitch_costs_little():
     t0 = time.perf_counter()
     speaker_prosody("agent", x, [I(i, i + 5) for i in range(0, 60, 6)], [], ProsodyOptions())
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_rule_test_voice_line_with_an_unknown_name_says_which(tmp_path):
+    from qa_pipeline.errors import RuleError
+    from qa_pipeline.rules.testing import run_tests
+
+    (tmp_path / "v.test.txt").write_text("# ruleid: voice.intonation\n(voice agent pitch_rang=2.5)\nA: 您好。\n", "utf-8")
+    with pytest.raises(RuleError, match="unknown voice measurement pitch_rang; expected one of: .*pitch_range_st"):
+        run_tests(tmp_path, rules())
