@@ -14,13 +14,14 @@ import numpy as np
 
 from .audio import AudioOptions, Recording, load_audio
 from .diarize import DiarizeOptions
-from .errors import ConfigError
+from .errors import ConfigError, TranscriptError
 from .metrics import MetricsOptions, measure
 from .mono import name_roles, split_voices, unseparated
 from .prosody import measure_prosody, prosody_from_dict
-from .sentiment import call_sentiment
+from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
+from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
 from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
@@ -148,7 +149,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
                    "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(replace(options, asr=asr)))
 
 
 def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
@@ -183,7 +184,14 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
     metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics,
                       overtalk_method="transcript: from the utterances' times")
-    stored = prosody_from_dict((tx.source.get("metrics") or {}).get("prosody") or {})
+    stored_metrics = tx.source.get("metrics")
+    if stored_metrics is not None and not isinstance(stored_metrics, dict):
+        raise TranscriptError(f"{path}: 'metrics' must be an object")
+    raw_prosody = (stored_metrics or {}).get("prosody")
+    try:
+        stored = prosody_from_dict(raw_prosody) if raw_prosody is not None else {}
+    except ValueError as exc:
+        raise TranscriptError(f"{path}: metrics.prosody: {exc}") from None
     metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances))
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
@@ -200,7 +208,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                                                                f"{', '.join(speakers)}"))
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(options))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

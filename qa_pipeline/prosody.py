@@ -456,22 +456,68 @@ def measure_prosody(tracks: Mapping[str, np.ndarray] | None, speech: Mapping[str
 
 
 def prosody_from_dict(data: Mapping) -> dict[str, SpeakerProsody]:
-    """Read back the ``metrics.prosody`` block of a stored report (for re-scoring without audio)."""
+    """Read back the ``metrics.prosody`` block of a stored report (for re-scoring without audio).
+
+    Raises
+    ------
+    ValueError
+        A field is not what the report schema says (a number, a list of spans…); the message
+        names it, e.g. ``agent.held[0].start must be a number``.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError("must be an object keyed by speaker")
     out = {}
-    names = {f.name for f in fields(SpeakerProsody)}
-    for spk, d in (data or {}).items():
+    simple = {f.name: f.type for f in fields(SpeakerProsody)
+              if f.name not in ("speaker", "held", "pauses", "long_pauses", "longest_run", "turns")}
+    for spk, d in data.items():
+        if spk not in ("agent", "customer", "unknown"):
+            raise ValueError(f"unknown speaker {str(spk)[:20]!r}")
         if not isinstance(d, Mapping):
-            continue
-        kw = {k: v for k, v in d.items() if k in names}
-        kw["speaker"] = spk
-        kw["held"] = tuple(HeldSyllable(**h) for h in d.get("held") or ())
-        kw["pauses"] = tuple(Interval(p["start"], p["end"]) for p in d.get("pauses") or ())
-        kw["long_pauses"] = tuple(Interval(p["start"], p["end"]) for p in d.get("long_pauses") or ())
-        lr = d.get("longest_run")
-        kw["longest_run"] = Interval(lr["start"], lr["end"]) if lr else None
-        kw["turns"] = tuple(TurnVoice(**t) for t in d.get("turns") or ())
+            raise ValueError(f"{spk} must be an object")
+        kw: dict = {"speaker": spk}
+        for k, typ in simple.items():
+            if k in d:
+                kw[k] = _number(d[k], f"{spk}.{k}", optional="None" in typ, whole=typ == "int")
+        kw["held"] = tuple(HeldSyllable(*(_number(h.get(k), f"{spk}.held[{i}].{k}") for k in ("start", "end", "ratio")),
+                                        _flag(h.get("final"), f"{spk}.held[{i}].final"))
+                           for i, h in enumerate(_items(d.get("held"), f"{spk}.held")))
+        for k in ("pauses", "long_pauses"):
+            kw[k] = tuple(_span(x, f"{spk}.{k}[{i}]") for i, x in enumerate(_items(d.get(k), f"{spk}.{k}")))
+        kw["longest_run"] = _span(d["longest_run"], f"{spk}.longest_run") if d.get("longest_run") is not None else None
+        kw["turns"] = tuple(
+            TurnVoice(*(_number(t.get(k), f"{spk}.turns[{i}].{k}", optional=k in ("pitch_st", "level_db"))
+                        for k in ("start", "end", "pitch_st", "level_db")))
+            for i, t in enumerate(_items(d.get("turns"), f"{spk}.turns")))
         out[spk] = SpeakerProsody(**kw)
     return out
+
+
+def _number(v, where: str, *, optional: bool = False, whole: bool = False):
+    if v is None and optional:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (whole and v != int(v)):
+        raise ValueError(f"{where} must be a {'whole ' if whole else ''}number")
+    return int(v) if whole else float(v)
+
+
+def _flag(v, where: str) -> bool:
+    if not isinstance(v, bool):
+        raise ValueError(f"{where} must be true or false")
+    return v
+
+
+def _items(v, where: str) -> list:
+    if v is None:
+        return []
+    if not isinstance(v, list) or not all(isinstance(x, Mapping) for x in v):
+        raise ValueError(f"{where} must be a list of objects")
+    return v
+
+
+def _span(v, where: str) -> Interval:
+    if not isinstance(v, Mapping):
+        raise ValueError(f"{where} must be an object with start and end")
+    return Interval(_number(v.get("start"), f"{where}.start"), _number(v.get("end"), f"{where}.end"))
 
 
 _COUNTED = {"held": "held syllables", "held_final": "phrase-final held syllables", "long_pauses": "hesitations"}

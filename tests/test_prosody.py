@@ -460,3 +460,24 @@ def test_rule_test_voice_line_with_an_unknown_name_says_which(tmp_path):
     (tmp_path / "v.test.txt").write_text("# ruleid: voice.intonation\n(voice agent pitch_rang=2.5)\nA: 您好。\n", "utf-8")
     with pytest.raises(RuleError, match="unknown voice measurement pitch_rang; expected one of: .*pitch_range_st"):
         run_tests(tmp_path, rules())
+
+
+@pytest.mark.parametrize("prosody, message", [
+    ([], "metrics.prosody: must be an object keyed by speaker"),
+    ({"boss": {}}, "unknown speaker 'boss'"),
+    ({"agent": {"voiced_s": "loud"}}, "agent.voiced_s must be a number"),
+    ({"agent": {"pitch_range_st": float("nan")}}, "NaN is not a number"),
+    ({"agent": {"voiced_s": 3, "held": [{"start": 1, "end": "x", "ratio": 3, "final": True}]}},
+     r"agent.held\[0\].end must be a number"),
+    ({"agent": {"voiced_s": 3, "pauses": "many"}}, "agent.pauses must be a list of objects"),
+], ids=["not-an-object", "speaker", "text", "nan", "held-end", "pauses"])
+def test_stored_prosody_is_checked_when_rescoring(tmp_path, prosody, message):
+    from qa_pipeline.errors import TranscriptError
+    from qa_pipeline.pipeline import score_transcript
+
+    report = {"transcript": [{"speaker": "agent", "start": 0.5, "end": 2.0, "text": "您好"}],
+              "metrics": {"prosody": prosody}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(report, allow_nan=True), "utf-8")
+    with pytest.raises(TranscriptError, match=message):
+        score_transcript(path, rules=rules())
