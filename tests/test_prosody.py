@@ -481,3 +481,13 @@ def test_stored_prosody_is_checked_when_rescoring(tmp_path, prosody, message):
     path.write_text(json.dumps(report, allow_nan=True), "utf-8")
     with pytest.raises(TranscriptError, match=message):
         score_transcript(path, rules=rules())
+
+
+def test_voice_items_on_a_separated_mono_call():
+    """On mono the voices are separated first; the agent's voice items are then judged, not n/a."""
+    from .conftest import scored
+
+    report = scored("call05_mono_pcm")
+    assert report.speakers.method == "mono diarization"
+    assert statuses(report) == {i: "pass" for i in VOICE_ITEMS}
+    assert report.sentiment is not None and not report.sentiment.ended_angrier
