@@ -242,6 +242,7 @@ def main() -> None:
 
 
 from . import cli_batch, cli_review  # noqa: E402,F401 - register batch, report, sample and review on `app`
+from . import cli_kpi  # noqa: E402,F401 - register import-calls, coach and cases on `app`
 
 if __name__ == "__main__":  # python -m qa_pipeline.cli: use the package's commands (batch & co. included)
     from qa_pipeline.cli import main as _main

@@ -31,7 +31,8 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
                         "overlap_min_s"},
-            "rules": {"dir"}}
+            "rules": {"dir"},
+            "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"}}
 
 
 def load_config(path: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
