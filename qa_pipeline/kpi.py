@@ -173,11 +173,12 @@ def aggregate(prepared: pd.DataFrame, by: list[str], options: KpiOptions,
     out["csat_mean"] = g["survey"].mean()
     out["csat_rate"] = g["survey_good"].mean()
     out["busy_rate"] = np.nan
-    if busy is not None and not busy.empty and by != ["queue"]:
+    if busy is not None and not busy.empty and set(by) <= {"day", "agent_id", "team", "center"}:
         b = busy.copy()
-        if by == ["team"]:
-            team_of = prepared.drop_duplicates("agent_id").set_index("agent_id")["team"]
-            b["team"] = b["agent_id"].map(team_of).fillna(NONE)
+        team_of = prepared.drop_duplicates("agent_id").set_index("agent_id")["team"]
+        b["team"] = b["agent_id"].map(team_of).fillna(NONE)
+        if "center" in prepared:
+            b["center"] = prepared["center"].iloc[0]
         bs = b.groupby(by)[["busy_s", "signed_in_s"]].sum()
         out["busy_rate"] = _ratio(bs["busy_s"], bs["signed_in_s"]).reindex(out.index)
     out["qa_coverage"] = _ratio(sums["scored"], sums["answered"])
