@@ -203,3 +203,43 @@ def expected(rows: list[dict], state_rows: list[dict], scored: set[str], reviewe
             "qa_coverage": div(g["scored"], g["answered"]), "qa_review_coverage": div(g["reviewed"], g["answered"]),
         }
     return out
+
+
+# -- a month of scored calls with checks, for the appraisal, coaching and the monthly report --------
+
+CHECKS = ("opening.greeting", "language.banned_phrase", "speech.rate")
+
+
+def check_outcome(i: int, agent: str, day: dt.date, check: str) -> str:
+    """Deterministic pass/fail: banned phrases are a team-wide problem of 车险一组 in the second half of
+    the month; A005 talks too fast; greetings fail now and then."""
+    if check == "language.banned_phrase":
+        return "fail" if AGENTS[agent][1] == "车险一组" and day.day > 15 and i % 3 == 0 else "pass"
+    if check == "speech.rate":
+        return "fail" if agent == "A005" and i % 2 == 0 else "pass"
+    return "fail" if i % 11 == 0 else "pass"
+
+
+def add_scored_calls(db: Path, rows: list[dict], *, every: int = 3) -> list[str]:
+    """Store every ``every``-th answered call as a scored recording with three checks (real Store writes)."""
+    from qa_pipeline.store import Store
+
+    store = Store(db)
+    ids = []
+    for i, r in enumerate([r for r in rows if r["answered_at"] is not None and r["agent_id"]][::every]):
+        outcomes = {c: check_outcome(i, r["agent_id"], r["offered_at"].date(), c) for c in CHECKS}
+        fails = sum(o == "fail" for o in outcomes.values())
+        score = round(100 - 25 * fails, 1)
+        children = {"checks": [{"check_id": c, "title": c, "status": o, "points": 0.0 if o == "fail" else 5.0,
+                                "points_possible": 5.0, "severity": "minor", "fatal": False, "hits": int(o == "fail"),
+                                "summary": ""} for c, o in outcomes.items()],
+                    "utterances": [{"idx": 0, "speaker": "agent", "start_s": 0.0, "end_s": 3.0, "text": "您好，工号1234"},
+                                   {"idx": 1, "speaker": "customer", "start_s": 3.5, "end_s": 8.0,
+                                    "text": "我的手机号是13812345678"}]}
+        store.save_call({"call_id": r["call_id"], "status": "scored", "path": f"/rec/{r['call_id']}.wav",
+                         "scored_at": dt.datetime(2026, 12, 1), "agent_id": r["agent_id"],
+                         "agent_name": r["agent_name"], "team": r["team"], "started_at": r["answered_at"],
+                         "score": score, "flagged": score < 80, "fatal": False, "duration_s": 120.0}, children)
+        ids.append(r["call_id"])
+    store.close()
+    return ids
