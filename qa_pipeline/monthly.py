@@ -45,9 +45,11 @@ def fmt(value, column: str) -> str:
         return "–"
     if isinstance(value, (bool,)):
         return "yes" if value else "no"
-    if isinstance(value, (int,)) or (column in ("offered", "answered", "calls", "fails", "applicable", "rank",
-                                                "agents_failing", "agents", "before_calls", "after_calls", "task_id")
-                                     and float(value).is_integer()):
+    if not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or (column in ("offered", "answered", "calls", "fails", "applicable", "rank",
+                                             "agents_failing", "agents", "before_calls", "after_calls", "task_id")
+                                  and float(value).is_integer()):
         return f"{int(value):,}"
     if isinstance(value, float):
         if "rate" in column or column.startswith("service_level") or "coverage" in column or column == "change":
