@@ -357,7 +357,8 @@ def read_records(path: str | Path, *, kind: str = "calls") -> Parsed:
                                      f"{', '.join(map(str, raw))}")
             mapping = found
             extras = tuple(h for h in raw if h not in set(found.values()))
-        values = {canon: _text(raw.get(h)) for canon, h in mapping.items()}
+        values = {canon: (v.strip() if type(v) is str else _text(v))
+                  for canon, v in ((canon, raw.get(h)) for canon, h in mapping.items())}
         try:
             row = parse(values)
         except (ValueError, KeyError) as exc:
