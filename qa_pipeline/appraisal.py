@@ -187,7 +187,7 @@ def agent_measures(store, start: dt.date, end: dt.date, options: KpiOptions | No
     lo, hi = _bounds(start, end)
     directory = agent_directory(store)
     teams = {a: tm for a, tm in zip(directory["agent_id"], directory["team"]) if isinstance(tm, str) and tm}
-    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h))
+    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h), inbound_only=True)
     prepared = prepare_records(records, options, teams=teams, until=hi)
     busy = busy_time(load_agent_states(store, lo, hi), options)
     qa = qa_scores(store, lo, hi)

@@ -96,20 +96,21 @@ def prepare_records(records: pd.DataFrame, options: KpiOptions, *, teams: dict[s
                     until: dt.datetime | None = None) -> pd.DataFrame:
     """One row per inbound record with the flags every KPI sums (see the module docstring).
 
-    ``records`` may reach ``fcr_window_h`` past the period (for the repeat-call test); rows offered
-    at or after ``until`` are dropped after that test.
+    ``records`` (``store.calls.load_call_records``, inbound only) may reach ``fcr_window_h`` past the
+    period, so that ``next_offered_at`` sees repeat calls after it; rows offered at or after ``until``
+    are dropped after that test.
     """
-    r = records[records["direction"].isna() | (records["direction"] == "inbound")].copy()
+    r = records[records["direction"].isna() | (records["direction"] == "inbound")]
     answered = r["answered_at"].notna()
     abandoned = ~answered
     waited = (r["ended_at"] - r["offered_at"]).dt.total_seconds()
     short = abandoned & (waited < options.short_abandon_s)
     wait = (r["answered_at"] - r["offered_at"]).dt.total_seconds()
     # first-contact resolution: the same caller's next record, offered within the window after this one ended
-    order = r.sort_values(["caller_hash", "offered_at", "call_id"])
-    nxt = order.groupby("caller_hash", sort=False)["offered_at"].shift(-1)
-    repeat = (nxt.notna() & (nxt <= order["ended_at"] + pd.Timedelta(hours=options.fcr_window_h))).reindex(r.index)
-    known_caller = r["caller_hash"].notna() & answered
+    # (``next_offered_at`` comes from the store, a window function over the same records)
+    nxt = r["next_offered_at"]
+    repeat = nxt.notna() & (nxt <= r["ended_at"] + pd.Timedelta(hours=options.fcr_window_h))
+    known_caller = (r["caller_known"] == 1) & answered
     out = pd.DataFrame({
         "day": r["offered_at"].dt.date,
         "offered_at": r["offered_at"],
@@ -122,7 +123,7 @@ def prepare_records(records: pd.DataFrame, options: KpiOptions, *, teams: dict[s
         "abandoned": (abandoned & ~short).astype(int),
         "handle_s": ((r["ended_at"] - r["answered_at"]).dt.total_seconds() + r["acw_s"].fillna(0)).where(answered),
         "fcr_known": known_caller.astype(int),
-        "fcr_ok": (known_caller & ~repeat.fillna(False).astype(bool)).astype(int),
+        "fcr_ok": (known_caller & ~repeat).astype(int),
         "transferred": (answered & r["transferred"].fillna(False).astype(bool)).astype(int),
         "survey": r["survey_score"].where(answered),
         "scored": (answered & r["scored"].astype(bool)).astype(int),
@@ -195,7 +196,7 @@ def kpi_views(store, start: dt.date | None = None, end: dt.date | None = None,
     options = options or KpiOptions()
     lo, hi = _bounds(start, end)
     reach = hi + dt.timedelta(hours=options.fcr_window_h) if hi else None
-    records = load_call_records(store, lo, reach)
+    records = load_call_records(store, lo, reach, inbound_only=True)
     directory = agent_directory(store)
     teams = dict(zip(directory["agent_id"], directory["team"].where(directory["team"].notna(), None)))
     teams = {k: v for k, v in teams.items() if v}

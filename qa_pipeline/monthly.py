@@ -153,7 +153,7 @@ def build_monthly(store, start: dt.date, end: dt.date, *, weights: Weights | Non
     lo, hi = _bounds(start, end)
     directory = agent_directory(store)
     teams = {a: tm for a, tm in zip(directory["agent_id"], directory["team"]) if isinstance(tm, str) and tm}
-    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h))
+    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h), inbound_only=True)
     prepared = prepare_records(records, options, teams=teams, until=hi)
     busy = busy_time(load_agent_states(store, lo, hi), options)
     out: dict = {"options": options}
