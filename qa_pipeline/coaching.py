@@ -97,8 +97,14 @@ def _need(kind, team, agent, check, title, g, prev, failing, agents, options) ->
             "agents_failing": int(failing), "agents": int(agents), "example_calls": ", ".join(examples)}
 
 
+def _local(utc: dt.datetime) -> dt.datetime:
+    """A stored UTC time (coaching, reviews) as the call center's local time (calls' ``started_at``)."""
+    return utc.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+
+
 def follow_up(store, task: dict, *, days: int = 30, min_calls: int = 3) -> dict:
-    """The coached check's fail rate for the task's agent before the task and after it was acknowledged.
+    """The coached check's fail rate for the task's agent before the task and after it was acknowledged
+    (task times are stored in UTC and compared with calls in local time).
 
     Returns ``{before: {calls, fails, fail_rate}, after: {…}, change, verdict}``; verdict is
     ``improved``, ``not improved``, ``too few calls`` or ``no check`` (a task without one).
@@ -109,10 +115,11 @@ def follow_up(store, task: dict, *, days: int = 30, min_calls: int = 3) -> dict:
                  "days": days}
     if not task.get("check_id"):
         return {**out, "before": None, "after": None, "change": None, "verdict": "no check"}
-    pivot = task.get("acknowledged_at") or task["assigned_at"]
+    assigned = _local(task["assigned_at"])
+    pivot = _local(task.get("acknowledged_at") or task["assigned_at"])
     window = dt.timedelta(days=days)
     res = {}
-    for side, (lo, hi) in {"before": (task["assigned_at"] - window, task["assigned_at"]),
+    for side, (lo, hi) in {"before": (assigned - window, assigned),
                            "after": (pivot, pivot + window)}.items():
         df = check_results(store, lo, hi)
         df = df[(df["agent_id"] == task["agent_id"]) & (df["check_id"] == task["check_id"])]

@@ -178,9 +178,13 @@ def test_coaching_task_acknowledged_and_followed_up(qa_month):
     from qa_pipeline.store.calls import get_task
 
     f = follow_up(Store(db), get_task(Store(db), 1), days=14)
+    def local(text):  # task times are UTC; calls are in local time
+        utc = dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+        return utc.astimezone().replace(tzinfo=None).isoformat(" ")
+
     want = {}
-    for side, lo, hi in (("before", "2026-11-01 09:00:00", "2026-11-15 09:00:00"),
-                         ("after", "2026-11-16 09:00:00", "2026-11-30 09:00:00")):
+    for side, lo, hi in (("before", local("2026-11-01 09:00:00"), local("2026-11-15 09:00:00")),
+                         ("after", local("2026-11-16 09:00:00"), local("2026-11-30 09:00:00"))):
         want[side] = con.execute("select count(*), sum(k.status = 'fail') from checks k join calls c using (call_id) "
                                  "where c.agent_id = 'A005' and k.check_id = 'speech.rate' and c.started_at >= ? and "
                                  "c.started_at < ?", (lo, hi)).fetchone()
