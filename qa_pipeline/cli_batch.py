@@ -152,7 +152,7 @@ class Format(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
     parquet = "parquet"
-    html = "html"  # the monthly report (kpi_cli.monthly_report)
+    html = "html"  # the monthly report (cli_kpi.monthly_report)
 
 
 DateFrom = Annotated[Optional[str], typer.Option("--from", help="First day (YYYY-MM-DD) (default: the first call).")]
@@ -193,7 +193,7 @@ def _cell(v, col: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     if isinstance(v, float):
-        if "rate" in col or col.startswith("fail_rate:") or col.endswith("_share"):
+        if "rate" in col or col.startswith(("fail_rate:", "service_level_")) or col.endswith(("_share", "coverage")):
             return f"{v * 100:.1f}%"
         return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
     return str(v)
@@ -208,8 +208,8 @@ def report(
     view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
                                                            "check_days, calibration (default: all); kpi, "
                                                            "appraisal, training_needs, coaching (call records).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
-                                                         "or parquet.")] = Format.table,
+    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view), "
+                                                         "parquet, or html (the monthly report).")] = Format.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "
                                                                     "xlsx (default: ./qa-report).")] = None,
     charts: Annotated[Optional[Path], typer.Option(help="Also draw PNG trend charts into this folder.")] = None,
