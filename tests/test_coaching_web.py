@@ -29,15 +29,31 @@ def test_agent_acknowledges_a_coaching_task_on_the_review_page(tmp_path):
     runner = CliRunner()
     a001_call = next(c for c in ids if sqlite3.connect(db).execute(
         "select agent_id from calls where call_id = ?", (c,)).fetchone()[0] == "A001")
-    res = runner.invoke(app, ["coach", "assign", "--db", str(db), "--agent", "A001", "--check", "speech.rate",
-                              "--by", "王质检", "--note", "放慢语速，手机13812345678不要复述", "--call", a001_call])
-    assert res.exit_code == 0, res.output
-    runner.invoke(app, ["coach", "assign", "--db", str(db), "--agent", "A002", "--by", "王质检", "--note", "其他"])
     users = tmp_path / "users.yaml"
     users.write_text("users:\n" + "".join(
         f"  - {{name: {n}, token: \"{tok}\", role: {'agent' if n.startswith('A') else 'reviewer'}}}\n"
         for n, tok in TOKENS.items()), encoding="utf-8")
     with review_server(db, "--users", str(users)) as url:
+        with sync_playwright() as p:  # the reviewer assigns task 1 on the page
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"{url}/coaching?token={TOKENS['王质检']}")
+            page.locator("#assign:not([hidden])").wait_for()
+            page.fill("#new-agent", "A001")
+            page.fill("#new-check", "speech.rate")
+            page.fill("#new-calls", a001_call)
+            page.fill("#new-note", "放慢语速，手机13812345678不要复述")
+            page.click("#new-assign")
+            page.locator("tr[data-task='1']").wait_for()
+            page.fill("#new-calls", "no-such-call")
+            page.click("#new-assign")
+            page.locator("#error", has_text="no call no-such-call").wait_for()
+            browser.close()
+        res = runner.invoke(app, ["coach", "assign", "--db", str(db), "--agent", "A002", "--by", "王质检", "--note", "其他"])
+        assert res.exit_code == 0 and "coaching task 2" in res.stdout, res.output
+        denied = httpx.post(f"{url}/api/coaching", json={"agent_id": "A002"},
+                            headers={"authorization": f"Bearer {TOKENS['A001']}"})
+        assert denied.status_code == 403  # agents do not assign tasks
         other = httpx.post(f"{url}/api/coaching/1/ack", json={}, headers={"authorization": f"Bearer {TOKENS['A002']}"})
         assert other.status_code == 403 and "only A001" in other.json()["error"]
         seen = httpx.get(f"{url}/api/coaching", headers={"authorization": f"Bearer {TOKENS['A002']}"}).json()
@@ -46,6 +62,7 @@ def test_agent_acknowledges_a_coaching_task_on_the_review_page(tmp_path):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page()
             page.goto(f"{url}/coaching?token={TOKENS['A001']}")
+            assert page.locator("#assign").is_hidden()
             row = page.locator("tr[data-task='1']")
             row.wait_for()
             assert page.locator("#tasks tbody tr").count() == 1  # only A001's own task
@@ -57,6 +74,7 @@ def test_agent_acknowledges_a_coaching_task_on_the_review_page(tmp_path):
             browser.close()
         reviewer = httpx.get(f"{url}/api/coaching", headers={"authorization": f"Bearer {TOKENS['王质检']}"}).json()
         assert sorted(t["agent_id"] for t in reviewer["tasks"]) == ["A001", "A002"]
-    status, by, comment = sqlite3.connect(db).execute(
-        "select status, acknowledged_by, ack_comment from coaching_tasks where task_id = 1").fetchone()
-    assert (status, by, comment) == ("acknowledged", "A001", "收到，会注意")
+    status, by, comment, assigned_by = sqlite3.connect(db).execute(
+        "select status, acknowledged_by, ack_comment, assigned_by from coaching_tasks where task_id = 1").fetchone()
+    assert (status, by, comment, assigned_by) == ("acknowledged", "A001", "收到，会注意", "王质检")
+    assert sqlite3.connect(db).execute("select call_id from coaching_calls where task_id = 1").fetchall() == [(a001_call,)]

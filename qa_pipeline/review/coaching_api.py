@@ -16,14 +16,22 @@ class Ack(BaseModel):
     comment: Optional[str] = None
 
 
+class NewTask(BaseModel):
+    agent_id: str
+    check_id: Optional[str] = None
+    note: Optional[str] = None
+    calls: list[str] = []
+
+
 def _plain(task: dict) -> dict:
     return {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in task.items()}
 
 
 def register(app: FastAPI, store: Store, user, page) -> None:
-    """Add ``/coaching`` (the page), ``GET /api/coaching`` and ``POST /api/coaching/{id}/ack`` to ``app``."""
+    """Add ``/coaching`` (the page), ``GET /api/coaching``, ``POST /api/coaching`` (a reviewer assigns a task)
+    and ``POST /api/coaching/{id}/ack`` (the agent acknowledges it) to ``app``."""
     from ..redact import redact_text
-    from ..store.calls import acknowledge_task, get_task, list_tasks
+    from ..store.calls import acknowledge_task, create_task, get_task, list_tasks
 
     @app.get("/coaching")
     def coaching_page(request: Request, u: User = Depends(user)):
@@ -39,6 +47,14 @@ def register(app: FastAPI, store: Store, user, page) -> None:
                 if t.get(k) and not u.sensitive:
                     t[k] = redact_text(t[k])
         return {"tasks": out, "me": {"name": u.name, "role": u.role}}
+
+    @app.post("/api/coaching")
+    def assign(body: NewTask, u: User = Depends(user)):
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers assign coaching tasks")
+        task_id = create_task(store, agent_id=body.agent_id.strip(), check_id=(body.check_id or "").strip() or None,
+                              note=body.note, assigned_by=u.name, call_ids=[c.strip() for c in body.calls if c.strip()])
+        return _plain(get_task(store, task_id))
 
     @app.post("/api/coaching/{task_id}/ack")
     def ack(task_id: int, body: Ack, u: User = Depends(user)):

@@ -19,4 +19,14 @@ async function load() {
       el("td", {}, t.assigned_by + " · " + t.assigned_at), el("td", {class: "status"}, t.status), el("td", {}, action)));
   }
 }
-showMe().then(load).catch(err => { document.getElementById("error").textContent = err.message; });
+document.getElementById("new-assign").addEventListener("click", async () => {
+  const v = id => document.getElementById(id).value.trim();
+  try {
+    await api("/api/coaching", {method: "POST", body: JSON.stringify({agent_id: v("new-agent"), check_id: v("new-check") || null,
+      note: v("new-note") || null, calls: v("new-calls").split(/[,，\s]+/).filter(Boolean)})});
+    document.getElementById("error").textContent = "";
+    await load();
+  } catch (err) { document.getElementById("error").textContent = err.message; }
+});
+showMe().then(me => { document.getElementById("assign").hidden = me.role === "agent"; return load(); })
+  .catch(err => { document.getElementById("error").textContent = err.message; });
