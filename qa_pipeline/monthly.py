@@ -26,7 +26,7 @@ color:#222;line-height:1.45}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #2e86de;padding-bottom:3px;margin-top:32px}
 .sub{color:#666;margin-top:0}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #d8e2ef;border-radius:6px;padding:8px 12px;min-width:120px;background:#f7faff}
-.card .v{font-size:22px;font-weight:600}.card .l{font-size:12px;color:#555}
+.card .v{font-size:22px;font-weight:600}.card .l{font-size:12px;color:#555}.card .p{font-size:11px;color:#888}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #d0d7e2;padding:3px 7px}
 th{background:#eef3fa;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts figure{margin:0}.note{color:#666;font-size:12px}
@@ -58,7 +58,7 @@ def fmt(value, column: str) -> str:
     return str(value)
 
 
-def _table(df: pd.DataFrame, view: str, key: str | None, *, labels: dict | None = None, limit: int | None = None,
+def _table(df: pd.DataFrame, view: str, key: str | tuple[str, ...] | None, *, labels: dict | None = None, limit: int | None = None,
            redact: tuple[str, ...] = ()) -> str:
     from .redact import redact_text
 
@@ -69,7 +69,8 @@ def _table(df: pd.DataFrame, view: str, key: str | None, *, labels: dict | None 
     head = "".join(f"<th>{html.escape(labels.get(c, c))}</th>" for c in rows.columns)
     body = []
     for _, r in rows.iterrows():
-        rk = str(r[key]) if key else ""
+        keys = (key,) if isinstance(key, str) else key or ()
+        rk = "/".join("" if pd.isna(r[k]) else str(r[k]) for k in keys)
         cells = []
         for c in rows.columns:
             v = r[c]
@@ -166,6 +167,16 @@ def build_monthly(store, start: dt.date, end: dt.date, *, weights: Weights | Non
         out["teams"] = aggregate(prepared, ["team"], options, busy)
         out["queues"] = aggregate(prepared, ["queue"], options, busy)
         out["agents"] = aggregate(prepared[prepared["agent_id"] != NONE], ["agent_id"], options, busy)
+    # the month before, for the cards' comparison
+    prev_end = start - dt.timedelta(days=1)
+    prev_start = prev_end.replace(day=1) if end - start >= dt.timedelta(days=27) else prev_end - (end - start)
+    plo, phi = _bounds(prev_start, prev_end)
+    prev = prepare_records(load_call_records(store, plo, phi + dt.timedelta(hours=options.fcr_window_h),
+                                             inbound_only=True), options, teams=teams, until=phi)
+    pbusy = busy_time(load_agent_states(store, plo, phi), options)
+    out["prev_center"] = (aggregate(prev.assign(center="center"), ["center"], options, pbusy) if not prev.empty
+                          else pd.DataFrame(columns=options.columns()))
+    out["prev_label"] = f"{prev_start:%Y-%m}" if prev_start.day == 1 else f"{prev_start} – {prev_end}"
     period = Period(start, end)
     calls = load_calls(store, period)
     out["qa"] = {"calls": len(calls), "mean_score": float(calls["score"].mean()) if len(calls) else float("nan"),
@@ -194,12 +205,17 @@ def render_monthly(data: dict, start: dt.date, end: dt.date, *, label: str = "")
              f'<p class="sub">{start} – {end} · {esc(label)} · generated {dt.datetime.now():%Y-%m-%d %H:%M}</p>']
     center = data["center"]
     c = center.iloc[0] if not center.empty else None
+    prev = data.get("prev_center")
+    p = prev.iloc[0] if prev is not None and not prev.empty else None
     cards = []
     for col in ("offered", "answered", "answer_rate", opts.sl_column, "abandon_rate", "aht_s", "fcr_rate",
                 "transfer_rate", "csat_mean", "csat_rate", "busy_rate", "qa_coverage", "qa_review_coverage"):
         v = c[col] if c is not None else None
+        pv = p[col] if p is not None else None
         cards.append(f'<div class="card"><div class="v" data-key="center||{esc(col)}">{esc(fmt(v, col))}</div>'
-                     f'<div class="l">{esc(KPI_LABELS.get(col, col.replace("_", " ")))}</div></div>')
+                     f'<div class="l">{esc(KPI_LABELS.get(col, col.replace("_", " ")))}</div>'
+                     f'<div class="p">上月 {esc(data.get("prev_label", ""))}: '
+                     f'<span data-key="prev||{esc(col)}">{esc(fmt(pv, col))}</span></div></div>')
     qa = data["qa"]
     for key, lab in (("calls", "质检通话 scored calls"), ("mean_score", "质检均分 mean score"),
                      ("flagged", "需复核 flagged"), ("fatal", "一票否决 fatal")):
@@ -228,7 +244,7 @@ def render_monthly(data: dict, start: dt.date, end: dt.date, *, label: str = "")
         checks = checks[["check_id", "title", "applicable", "fails", "fail_rate", "hits", "trend_per_week"]]
     parts.append("<h2>主要扣分项 Top failures</h2>" + _table(checks, "checks", "check_id", limit=10))
     needs = data["needs"]
-    parts.append("<h2>培训需求 Training needs</h2>" + _table(needs, "needs", "rank", limit=15))
+    parts.append("<h2>培训需求 Training needs</h2>" + _table(needs, "needs", ("team", "agent_id", "check_id"), limit=15))
     parts.append("<h2>辅导跟进 Coaching follow-up</h2>" + _table(data["coaching"], "coaching", "task_id"))
     cases = data["cases"]
     if not cases.empty:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 from pathlib import Path
@@ -21,7 +22,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("monthly")
-    rows, states = km.generate(seed=3, calls_per_day=30), km.states(seed=3)
+    # October 16 to November 30: November is the report's month, October the one it compares with
+    start = dt.date(2026, 10, 16)
+    rows, states = km.generate(seed=3, calls_per_day=30, days=46, start=start), km.states(seed=3, days=46, start=start)
     km.write_csv_gbk(rows, tmp / "acd.csv")
     km.write_states(states, tmp / "states.csv")
     db = tmp / "qa.db"
@@ -29,8 +32,8 @@ def report(tmp_path_factory):
         assert runner.invoke(app, ["import-calls", str(tmp / name), "--db", str(db), "--kind", kind]).exit_code == 0
     ids = km.add_scored_calls(db, rows)
     runner.invoke(app, ["coach", "assign", "--db", str(db), "--agent", "A001", "--check", "language.banned_phrase",
-                        "--by", "王质检", "--call", ids[0]])
-    runner.invoke(app, ["cases", "add", ids[1], "--db", str(db), "--tag", "不合格", "--by", "王质检",
+                        "--by", "王质检", "--call", ids[-2]])
+    runner.invoke(app, ["cases", "add", ids[-1], "--db", str(db), "--tag", "不合格", "--by", "王质检",
                         "--comment", "<b>复述了客户手机13812345678</b>"])
     out = tmp / "month.html"
     res = runner.invoke(app, ["report", "--db", str(db), "--period", "month", "--from", "2026-11-05", "--format",
@@ -68,6 +71,7 @@ def sql(db, query, *args):
         con.close()
 
 
+NOV = "started_at >= '2026-11-01' and started_at < '2026-12-01'"
 OFFERED = ("(direction is null or direction = 'inbound') and offered_at >= '2026-11-01' and offered_at < '2026-12-01' "
            "and not (answered_at is null and strftime('%s', ended_at) - strftime('%s', offered_at) < 5)")
 
@@ -93,6 +97,9 @@ def test_center_figures_equal_sql(report, page_figures):
     assert f["center||qa_coverage"] == f"{scored / answered * 100:.1f}%"
     (n, mean, flagged), = sql(db, "select count(*), avg(score), sum(flagged) from calls where status = 'scored' and "
                                   "started_at >= '2026-11-01' and started_at < '2026-12-01'")
+    (p_offered, p_answered), = sql(db, OFFERED.replace("2026-11-01", "2026-10-01").replace("2026-12-01", "2026-11-01")
+                                   .join(["select count(*), sum(answered_at is not null) from call_records where ", ""]))
+    assert f["prev||offered"] == f"{p_offered:,}" and f["prev||answer_rate"] == f"{p_answered / p_offered * 100:.1f}%"
     assert f["qa||calls"] == f"{n:,}" and f["qa||mean_score"] == f"{mean:.1f}" and f["qa||flagged"] == f"{flagged:,}"
 
 
@@ -105,19 +112,24 @@ def test_team_and_agent_rows_equal_sql(report, page_figures):
         assert f[f"teams|{team}|answered"] == f"{answered:,}"
         if surveys:
             assert f[f"teams|{team}|csat_rate"] == f"{good / surveys * 100:.1f}%"
-    for agent, mean in sql(db, "select agent_id, avg(score) from calls where status = 'scored' group by agent_id"):
+    for agent, mean in sql(db, f"select agent_id, avg(score) from calls where status = 'scored' and {NOV} "
+                               "group by agent_id"):
         assert f[f"appraisal|{agent}|qa_points"] == f"{round(70 * mean / 100, 2):.1f}"
 
 
 def test_top_failures_and_training_needs_equal_sql(report, page_figures):
     f, db = page_figures["figures"], report["db"]
-    for check, applicable, fails in sql(db, """select check_id, count(*), sum(status = 'fail') from checks
-            where status in ('pass', 'fail') group by check_id"""):
+    for check, applicable, fails in sql(db, f"""select check_id, count(*), sum(k.status = 'fail') from checks k
+            join calls c using (call_id) where k.status in ('pass', 'fail') and {NOV} group by check_id"""):
         assert f[f"checks|{check}|fails"] == f"{fails:,}"
         assert f[f"checks|{check}|fail_rate"] == f"{fails / applicable * 100:.1f}%"
-    (fails,), = sql(db, """select count(*) from checks k join calls c using (call_id) where c.team = '车险一组' and
-        k.check_id = 'language.banned_phrase' and k.status = 'fail'""")
-    assert f["needs|1|fails"] == f"{fails:,}"  # the team-wide problem ranks first
+    (fails,), = sql(db, f"""select count(*) from checks k join calls c using (call_id) where c.team = '车险一组' and
+        k.check_id = 'language.banned_phrase' and k.status = 'fail' and {NOV}""")
+    need = "needs|车险一组//language.banned_phrase|"  # a team-wide problem: a training need, no single agent
+    assert f[need + "fails"] == f"{fails:,}" and f[need + "agents_failing"] == "3"
+    (prev_fails,), = sql(db, """select count(*) from checks k join calls c using (call_id) where c.team = '车险一组' and
+        k.check_id = 'language.banned_phrase' and k.status = 'fail' and started_at < '2026-11-01'""")
+    assert prev_fails > 0 and f[need + "prev_fail_rate"] != "–"
     assert "coaching|1|task_id" in f
 
 
