@@ -124,7 +124,11 @@ def import_calls(
     parsed = read_records(file, kind=kind)
     store = Store(db)
     save = {"calls": save_call_records, "states": save_agent_states, "exams": save_exams}[kind]
-    counts = save(store, parsed.rows)
+    try:
+        counts = save(store, parsed.rows)  # one transaction: all rows or none
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was imported; run the same command again", markup=False)
+        raise typer.Exit(130) from None
     for b in parsed.bad[:100]:
         err.print(f"skipped {b}", markup=False)
     if len(parsed.bad) > 100:
