@@ -101,6 +101,9 @@ def test_reimport_is_a_no_op(month):
     assert f"0 new, 0 updated, {n} unchanged" in res.stdout, res.output
     con = sqlite3.connect(month["db"])
     assert con.execute("select count(*), max(imported_at), sum(length(row_sha)) from call_records").fetchone() == before
+    res = runner.invoke(app, ["import-calls", str(month["tmp"] / "states.csv"), "--db", str(month["db"]), "--kind",
+                              "states"])
+    assert f"0 new, 0 updated, {len(month['states'])} unchanged" in res.stdout, res.output
 
 
 def test_callers_are_stored_as_salted_hashes_only(month):

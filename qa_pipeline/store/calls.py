@@ -137,7 +137,8 @@ def _save_keyed(store: Store, table: sa.Table, rows: list[dict[str, Any]], keys:
                 values: tuple[str, ...]) -> ImportCounts:
     now = utcnow()
     cols = [table.c[k] for k in keys]
-    new = updated = unchanged = 0
+    updated = unchanged = 0
+    fresh = []
     with store._write() as conn:
         stored = {tuple(r[:len(keys)]): tuple(r[len(keys):]) for r in
                   conn.execute(sa.select(*cols, *[table.c[v] for v in values]))}
@@ -146,14 +147,15 @@ def _save_keyed(store: Store, table: sa.Table, rows: list[dict[str, Any]], keys:
             old = stored.get(key)
             val = tuple(r.get(v) for v in values)
             if old is None:
-                conn.execute(sa.insert(table).values(**r, imported_at=now))
-                new += 1
+                fresh.append({**r, "imported_at": now})
             elif tuple(old) != val:
                 conn.execute(sa.update(table).where(*[c == k for c, k in zip(cols, key)]).values(**r, imported_at=now))
                 updated += 1
             else:
                 unchanged += 1
-    return ImportCounts(new, updated, unchanged)
+        if fresh:
+            conn.execute(sa.insert(table), fresh)
+    return ImportCounts(len(fresh), updated, unchanged)
 
 
 def save_agent_states(store: Store, rows: list[dict[str, Any]]) -> ImportCounts:
