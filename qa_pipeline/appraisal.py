@@ -180,7 +180,7 @@ def agent_measures(store, start: dt.date, end: dt.date, options: KpiOptions | No
     """Per agent, every measure a component can read, for calls from ``start`` to ``end`` (inclusive);
     and the center's figures (``aht_s``) the relative measures compare with."""
     from .kpi import aggregate
-    from .store.calls import agent_directory, load_agent_states, load_call_records, load_exams, qa_scores
+    from .store.kpi import agent_directory, load_agent_states, load_call_records, load_exams, qa_scores
 
     options = options or KpiOptions()
     weights = weights or load_weights()

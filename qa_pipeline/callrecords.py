@@ -4,7 +4,7 @@ A file is CSV (UTF-8, with or without BOM, or GBK/GB18030 as Chinese phone syste
 JSON Lines (one object per line). Column names are matched through aliases, Chinese included
 (来电号码, 工号, 技能组, 进线时间, 接通时间, 挂机时间, 保持时长, 话后处理时长, 是否转接, 满意度…).
 Every row is checked on its own: a bad row becomes a :class:`BadRow` with its line number and the
-reason, and the other rows go on. Nothing here touches the database (see ``store/calls.py``).
+reason, and the other rows go on. Nothing here touches the database (see ``store/kpi.py``).
 
 >>> parsed = read_records("acd-2026-11.csv", kind="calls")  # doctest: +SKIP
 >>> len(parsed.rows), [str(b) for b in parsed.bad][:1]  # doctest: +SKIP

@@ -119,7 +119,7 @@ def import_calls(
     """Import call records (or agent states, or exam results) for the KPIs; idempotent, bad rows skipped."""
     from .callrecords import read_records
     from .store import Store
-    from .store.calls import save_agent_states, save_call_records, save_exams
+    from .store.kpi import save_agent_states, save_call_records, save_exams
 
     parsed = read_records(file, kind=kind)
     store = Store(db)
@@ -188,7 +188,7 @@ def coach_assign(
 ) -> None:
     """Assign a coaching task to an agent, with calls attached."""
     from .store import Store
-    from .store.calls import create_task
+    from .store.kpi import create_task
 
     store = Store(db, create=False)
     task_id = create_task(store, agent_id=agent, check_id=check, note=note, assigned_by=by, call_ids=list(call or []))
@@ -207,7 +207,7 @@ def coach_list(
     import pandas as pd
 
     from .store import Store
-    from .store.calls import list_tasks
+    from .store.kpi import list_tasks
 
     store = Store(db, create=False)
     tasks = list_tasks(store, agent_id=agent, status=status)
@@ -229,7 +229,7 @@ def coach_ack(
 ) -> None:
     """Acknowledge a coaching task (what the agent does on the review page)."""
     from .store import Store
-    from .store.calls import acknowledge_task
+    from .store.kpi import acknowledge_task
 
     t = acknowledge_task(Store(db, create=False), task, user=user, comment=comment)
     typer.echo(f"task {task}: {t['status']} by {t['acknowledged_by']} at {t['acknowledged_at']}")
@@ -240,7 +240,7 @@ def coach_ack(
 def coach_close(task: Annotated[int, typer.Argument(help="Task id.")], db: DbOption = "qa.db") -> None:
     """Close a coaching task."""
     from .store import Store
-    from .store.calls import close_task
+    from .store.kpi import close_task
 
     close_task(Store(db, create=False), task)
     typer.echo(f"task {task}: closed")
@@ -278,7 +278,7 @@ def cases_add(
     """Add a call to the case library."""
     from .coaching import normalize_tag
     from .store import Store
-    from .store.calls import add_case
+    from .store.kpi import add_case
 
     case_id = add_case(Store(db, create=False), call_id=call_id, tag=normalize_tag(tag), comment=comment, added_by=by,
                        check_id=check)
@@ -289,7 +289,7 @@ def _cases(db, tag, agent, team, check, date_from, date_to):
     from .coaching import normalize_tag
     from .reports import parse_day
     from .store import Store
-    from .store.calls import list_cases
+    from .store.kpi import list_cases
 
     store = Store(db, create=False)
     lo, hi = parse_day(date_from), parse_day(date_to)

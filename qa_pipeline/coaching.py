@@ -48,7 +48,7 @@ def _day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]
 
 def training_needs(store, start: dt.date, end: dt.date, options: NeedsOptions | None = None) -> pd.DataFrame:
     """Ranked training needs of the period; see the module docstring."""
-    from .store.calls import check_results
+    from .store.kpi import check_results
 
     options = options or NeedsOptions()
     lo, hi = _day_bounds(start, end)
@@ -109,7 +109,7 @@ def follow_up(store, task: dict, *, days: int = 30, min_calls: int = 3) -> dict:
     Returns ``{before: {calls, fails, fail_rate}, after: {…}, change, verdict}``; verdict is
     ``improved``, ``not improved``, ``too few calls`` or ``no check`` (a task without one).
     """
-    from .store.calls import check_results
+    from .store.kpi import check_results
 
     out: dict = {"task_id": task["task_id"], "agent_id": task["agent_id"], "check_id": task["check_id"],
                  "days": days}
@@ -136,7 +136,7 @@ def follow_up(store, task: dict, *, days: int = 30, min_calls: int = 3) -> dict:
 
 def coaching_view(store, *, days: int = 30) -> pd.DataFrame:
     """Every coaching task with its status and follow-up figures."""
-    from .store.calls import list_tasks
+    from .store.kpi import list_tasks
 
     rows = []
     for task in list_tasks(store):
@@ -164,7 +164,7 @@ def export_cases(store, out: Path, cases: pd.DataFrame) -> Path:
     (the one redaction of every output), as CSV (UTF-8 with BOM), XLSX or JSON Lines."""
     from .redact import redact_text
     from .rules import load_rules
-    from .store.calls import transcripts
+    from .store.kpi import transcripts
 
     entity_options = load_rules(None).entity_options()
     texts = transcripts(store, cases["call_id"].tolist())

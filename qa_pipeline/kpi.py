@@ -191,7 +191,7 @@ def kpi_views(store, start: dt.date | None = None, end: dt.date | None = None,
               options: KpiOptions | None = None) -> dict[str, pd.DataFrame]:
     """``kpi_days``, ``kpi_agents``, ``kpi_teams``, ``kpi_queues`` for calls offered from ``start`` to ``end``
     (inclusive days; ``None`` = open)."""
-    from .store.calls import agent_directory, load_agent_states, load_call_records
+    from .store.kpi import agent_directory, load_agent_states, load_call_records
 
     options = options or KpiOptions()
     lo, hi = _bounds(start, end)

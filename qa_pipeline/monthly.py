@@ -147,7 +147,7 @@ def build_monthly(store, start: dt.date, end: dt.date, *, weights: Weights | Non
     """Every table of the monthly report as DataFrames (what :func:`write_monthly` renders)."""
     from .coaching import coaching_view, training_needs
     from .reports import Period, check_view, load_calls, load_checks
-    from .store.calls import agent_directory, list_cases, load_agent_states, load_call_records
+    from .store.kpi import agent_directory, list_cases, load_agent_states, load_call_records
 
     options = options or KpiOptions()
     weights = weights or load_weights()

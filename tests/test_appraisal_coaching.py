@@ -175,7 +175,7 @@ def test_coaching_task_acknowledged_and_followed_up(qa_month):
     con.commit()
     from qa_pipeline.coaching import follow_up
     from qa_pipeline.store import Store
-    from qa_pipeline.store.calls import get_task
+    from qa_pipeline.store.kpi import get_task
 
     f = follow_up(Store(db), get_task(Store(db), 1), days=14)
     def local(text):  # task times are UTC; calls are in local time

@@ -241,7 +241,7 @@ def test_speed_with_a_generous_bound(tmp_path):
 
     from qa_pipeline.callrecords import read_records
     from qa_pipeline.kpi import kpi_views
-    from qa_pipeline.store.calls import save_call_records
+    from qa_pipeline.store.kpi import save_call_records
 
     rows = km.generate(calls_per_day=667, callers=4000)[:20_000]
     path = tmp_path / "big.csv"

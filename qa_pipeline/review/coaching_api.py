@@ -1,5 +1,5 @@
 """Coaching tasks on the review page: agents see their own tasks with the calls attached and acknowledge
-them; reviewers see everyone's. The SQL lives in ``store/calls.py``; this only checks who may do what."""
+them; reviewers see everyone's. The SQL lives in ``store/kpi.py``; this only checks who may do what."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def register(app: FastAPI, store: Store, user, page) -> None:
     """Add ``/coaching`` (the page), ``GET /api/coaching``, ``POST /api/coaching`` (a reviewer assigns a task)
     and ``POST /api/coaching/{id}/ack`` (the agent acknowledges it) to ``app``."""
     from ..redact import redact_text
-    from ..store.calls import acknowledge_task, create_task, get_task, list_tasks
+    from ..store.kpi import acknowledge_task, create_task, get_task, list_tasks
 
     @app.get("/coaching")
     def coaching_page(request: Request, u: User = Depends(user)):
