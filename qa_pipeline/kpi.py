@@ -96,7 +96,7 @@ def prepare_records(records: pd.DataFrame, options: KpiOptions, *, teams: dict[s
                     until: dt.datetime | None = None) -> pd.DataFrame:
     """One row per inbound record with the flags every KPI sums (see the module docstring).
 
-    ``records`` (``store.calls.load_call_records``, inbound only) may reach ``fcr_window_h`` past the
+    ``records`` (``store.kpi.load_call_records``, inbound only) may reach ``fcr_window_h`` past the
     period, so that ``next_offered_at`` sees repeat calls after it; rows offered at or after ``until``
     are dropped after that test.
     """
