@@ -81,8 +81,9 @@ def kpi_options(config: dict | None) -> KpiOptions:
     bad = sorted(set(section) - known)
     if bad:
         raise ConfigError(f"[kpi]: unknown key {', '.join(bad)}; valid keys: {', '.join(sorted(known))}")
-    if "busy_states" in section:
-        section["busy_states"] = tuple(section["busy_states"])
+    if "busy_states" in section:  # "busy,break" (a TOML string) or a list
+        v = section["busy_states"]
+        section["busy_states"] = tuple(x.strip() for x in (v.split(",") if isinstance(v, str) else v) if x.strip())
     return KpiOptions(**section)
 
 

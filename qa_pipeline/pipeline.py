@@ -17,6 +17,7 @@ from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
 from .mono import name_roles, split_voices, unseparated
+from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
@@ -144,7 +145,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
                    "metrics_s": t4 - t3})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(replace(options, asr=asr)))
 
 
 def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
@@ -193,7 +194,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                                                                f"{', '.join(speakers)}"))
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(options))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

@@ -227,13 +227,14 @@ class CallReport:
     redacted: bool = False
     speakers: SpeakerAssignment | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
+    options: dict[str, Any] | None = None  # what it was made with (qa_pipeline.provenance)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (floats rounded to milliseconds)."""
         out = _plain(self)
         order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
                  "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers", "model",
-                 "diagnostics", "timings_s"]
+                 "diagnostics", "timings_s", "options"]
         return {k: out[k] for k in order}
 
 

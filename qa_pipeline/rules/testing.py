@@ -27,8 +27,7 @@ from ..errors import RuleError
 from ..metrics import measure
 from ..text import count_chars, normalize, to_simplified
 from ..types import Utterance
-from . import run_rule
-from .engine import Context
+from .engine import Context, run_rule
 from .loader import RuleSet
 
 _LINE = re.compile(r"^(?:\[(?P<s>[\d.]+)\s*-\s*(?P<e>[\d.]+)\]\s*)?(?P<who>[AC])(?:@(?P<cpm>\d+))?\s*[:：]\s*(?P<text>.*)$")

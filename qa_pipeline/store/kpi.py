@@ -41,7 +41,7 @@ def caller_salt(store: Store) -> bytes:
     env = os.environ.get(SALT_ENV)
     if env:
         return env.encode("utf-8")
-    with store._write() as conn:
+    with store.transaction() as conn:
         value = conn.execute(sa.select(t.kpi_settings.c.value).where(t.kpi_settings.c.key == "caller_salt")).scalar()
         if value is None:
             value = secrets.token_hex(16)
@@ -84,7 +84,7 @@ def save_call_records(store: Store, rows: list[dict[str, Any]]) -> ImportCounts:
         prepared.append(row)
     c = t.call_records.c
     new, changed, unchanged = [], [], 0
-    with store._write() as conn:
+    with store.transaction() as conn:
         for part in _chunks(prepared):
             stored = dict(conn.execute(sa.select(c.call_id, c.row_sha).where(c.call_id.in_([r["call_id"] for r in part]))
                                        ).all())
@@ -139,7 +139,7 @@ def _save_keyed(store: Store, table: sa.Table, rows: list[dict[str, Any]], keys:
     cols = [table.c[k] for k in keys]
     updated = unchanged = 0
     fresh = []
-    with store._write() as conn:
+    with store.transaction() as conn:
         stored = {tuple(r[:len(keys)]): tuple(r[len(keys):]) for r in
                   conn.execute(sa.select(*cols, *[table.c[v] for v in values]))}
         for r in rows:
@@ -185,7 +185,7 @@ def _frame(store: Store, query):
     processing: datetimes arrive as the driver gives them (text on SQLite)."""
     import pandas as pd
 
-    with store._connect() as conn:
+    with store.connect() as conn:
         result = conn.execute(query)
         names = list(result.keys())
         rows = result.cursor.fetchall()
@@ -291,6 +291,16 @@ def check_results(store: Store, start: dt.datetime | None = None, end: dt.dateti
     return df
 
 
+def last_activity_day(store: Store) -> dt.date | None:
+    """The day of the newest call record, else of the newest call; ``None`` on an empty store."""
+    with store.connect() as conn:
+        when = conn.execute(sa.select(sa.func.max(t.call_records.c.offered_at))).scalar() or \
+            conn.execute(sa.select(sa.func.max(t.calls.c.started_at))).scalar()
+    if when is None:
+        return None
+    return (when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))).date()
+
+
 # -- coaching ----------------------------------------------------------------------------------
 
 def _known_calls(conn, call_ids: list[str]) -> None:
@@ -305,7 +315,7 @@ def _known_calls(conn, call_ids: list[str]) -> None:
 def create_task(store: Store, *, agent_id: str, check_id: str | None, note: str | None, assigned_by: str,
                 call_ids: list[str], at: dt.datetime | None = None) -> int:
     """A new coaching task (status ``open``) with its calls; returns its id."""
-    with store._write() as conn:
+    with store.transaction() as conn:
         _known_calls(conn, call_ids)
         task_id = int(conn.execute(sa.insert(t.coaching_tasks).values(
             agent_id=agent_id, check_id=check_id, note=note, assigned_by=assigned_by, assigned_at=at or utcnow(),
@@ -316,7 +326,7 @@ def create_task(store: Store, *, agent_id: str, check_id: str | None, note: str 
 
 
 def get_task(store: Store, task_id: int) -> dict[str, Any] | None:
-    with store._connect() as conn:
+    with store.connect() as conn:
         row = conn.execute(sa.select(t.coaching_tasks).where(t.coaching_tasks.c.task_id == task_id)).mappings().first()
         if row is None:
             return None
@@ -332,7 +342,7 @@ def list_tasks(store: Store, *, agent_id: str | None = None, status: str | None 
         q = q.where(ct.agent_id == agent_id)
     if status:
         q = q.where(ct.status == status)
-    with store._connect() as conn:
+    with store.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
         links = conn.execute(sa.select(t.coaching_calls.c.task_id, t.coaching_calls.c.call_id)).all()
     by_task: dict[int, list[str]] = {}
@@ -345,7 +355,7 @@ def acknowledge_task(store: Store, task_id: int, *, user: str, comment: str | No
                      at: dt.datetime | None = None) -> dict[str, Any]:
     """The agent has read the task and its calls: status ``acknowledged`` (once; again is a no-op)."""
     ct = t.coaching_tasks.c
-    with store._write() as conn:
+    with store.transaction() as conn:
         row = conn.execute(sa.select(t.coaching_tasks).where(ct.task_id == task_id)).mappings().first()
         if row is None:
             raise InputError(f"no coaching task {task_id}; `qa coach list` shows them")
@@ -357,7 +367,7 @@ def acknowledge_task(store: Store, task_id: int, *, user: str, comment: str | No
 
 def close_task(store: Store, task_id: int) -> None:
     ct = t.coaching_tasks.c
-    with store._write() as conn:
+    with store.transaction() as conn:
         if not conn.execute(sa.update(t.coaching_tasks).where(ct.task_id == task_id).values(status="closed")).rowcount:
             raise InputError(f"no coaching task {task_id}; `qa coach list` shows them")
 
@@ -365,7 +375,7 @@ def close_task(store: Store, task_id: int) -> None:
 # -- case library ------------------------------------------------------------------------------
 
 def add_case(store: Store, *, call_id: str, tag: str, comment: str, added_by: str, check_id: str | None = None) -> int:
-    with store._write() as conn:
+    with store.transaction() as conn:
         _known_calls(conn, [call_id])
         return int(conn.execute(sa.insert(t.case_library).values(
             call_id=call_id, tag=tag, comment=comment, added_by=added_by, check_id=check_id,
@@ -390,7 +400,7 @@ def transcripts(store: Store, call_ids: list[str]) -> dict[str, list[dict[str, A
     """The stored utterances of each call (as stored: mask them before they leave)."""
     u = t.utterances.c
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in call_ids}
-    with store._connect() as conn:
+    with store.connect() as conn:
         for part in _chunks(list(call_ids)):
             for r in conn.execute(sa.select(u.call_id, u.idx, u.speaker, u.start_s, u.end_s, u.text)
                                   .where(u.call_id.in_(part)).order_by(u.call_id, u.idx)).mappings():

@@ -17,7 +17,7 @@ batch_runs = sa.Table(
     sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("started_at", sa.DateTime, nullable=False),  # UTC
     sa.Column("finished_at", sa.DateTime),
-    sa.Column("status", sa.String(16), nullable=False),  # running | finished | interrupted
+    sa.Column("status", sa.String(16), nullable=False),  # running | finished | interrupted | killed | failed
     sa.Column("source", sa.Text),
     sa.Column("host", sa.String(255)),
     sa.Column("qa_version", sa.String(32)),
@@ -25,7 +25,7 @@ batch_runs = sa.Table(
     sa.Column("model_key", sa.String(255)),
     sa.Column("workers", sa.Integer),
     sa.Column("scheduler", sa.String(255)),
-    sa.Column("options", sa.JSON),
+    sa.Column("options", sa.JSON),  # pid, rescore, store_sensitive, threads; "error" when the run failed
     sa.Column("n_found", sa.Integer, nullable=False, default=0),
     sa.Column("n_scored", sa.Integer, nullable=False, default=0),
     sa.Column("n_skipped", sa.Integer, nullable=False, default=0),

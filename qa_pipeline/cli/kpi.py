@@ -9,16 +9,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import app, err, handle_errors
-from .cli_batch import DateFrom, DateTo, DbOption, _print_frame, table_console
-from .errors import EXIT_PARTIAL, InputError
+from ..errors import EXIT_INTERRUPTED, EXIT_PARTIAL, InputError
+from .common import DateFrom, DateTo, DbOption, err, one_line, print_frame, say_error, table_console
 
 KPI_VIEWS = ("kpi", "appraisal", "training_needs", "coaching")
 
 coach_app = typer.Typer(no_args_is_help=True, help="The coaching loop: training needs, tasks, follow-up.")
 cases_app = typer.Typer(no_args_is_help=True, help="The case library: excellent (优秀) and poor (不合格) calls.")
-app.add_typer(coach_app, name="coach")
-app.add_typer(cases_app, name="cases")
 
 
 # -- qa report helpers -------------------------------------------------------------------------
@@ -26,7 +23,7 @@ app.add_typer(cases_app, name="cases")
 def month_period(store, period, *, period_arg: str | None, fmt: str):
     """The calendar month ``--period`` names (``month``: the month of --from, else the last with data;
     or ``YYYY-MM``); ``None`` when no month is asked for."""
-    from .reports import Period
+    from ..reports import Period
 
     if period_arg is None and fmt != "html":
         return None
@@ -44,16 +41,12 @@ def month_period(store, period, *, period_arg: str | None, fmt: str):
 
 
 def _last_day(store) -> dt.date:
-    import sqlalchemy as sa
+    from ..store.kpi import last_activity_day
 
-    from .store import tables as t
-
-    with store._connect() as conn:
-        when = conn.execute(sa.select(sa.func.max(t.call_records.c.offered_at))).scalar() or \
-            conn.execute(sa.select(sa.func.max(t.calls.c.started_at))).scalar()
-    if when is None:
+    day = last_activity_day(store)
+    if day is None:
         raise InputError(f"{store.label}: no call records or calls; import call records with `qa import-calls`")
-    return (when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))).date()
+    return day
 
 
 def _span(store, period) -> tuple[dt.date, dt.date]:
@@ -66,8 +59,8 @@ def _span(store, period) -> tuple[dt.date, dt.date]:
 def kpi_report_views(store, period, wanted: list[str], *, weights: Path | None = None) -> dict:
     """The frames of the KPI views asked for: ``kpi`` → kpi_days/agents/teams/queues, ``appraisal`` →
     appraisal and appraisal_detail, ``training_needs``, ``coaching``."""
-    from .config import load_config
-    from .kpi import kpi_options, kpi_views
+    from ..config import load_config
+    from ..kpi import kpi_options, kpi_views
 
     out: dict = {}
     if not wanted:
@@ -76,27 +69,27 @@ def kpi_report_views(store, period, wanted: list[str], *, weights: Path | None =
     if "kpi" in wanted:
         out.update(kpi_views(store, period.start, period.end, options))
     if "appraisal" in wanted:
-        from .appraisal import appraisal_views, load_weights
+        from ..appraisal import appraisal_views, load_weights
 
         start, end = _span(store, period)
         out.update(appraisal_views(store, start, end, weights=load_weights(weights), options=options))
     if "training_needs" in wanted:
-        from .coaching import training_needs
+        from ..coaching import training_needs
 
         start, end = _span(store, period)
         out["training_needs"] = training_needs(store, start, end)
     if "coaching" in wanted:
-        from .coaching import coaching_view
+        from ..coaching import coaching_view
 
         out["coaching"] = coaching_view(store)
     return out
 
 
 def monthly_report(store, period, out: Path | None, *, weights: Path | None = None) -> Path:
-    from .appraisal import load_weights
-    from .config import load_config
-    from .kpi import kpi_options
-    from .monthly import write_monthly
+    from ..appraisal import load_weights
+    from ..config import load_config
+    from ..kpi import kpi_options
+    from ..monthly import write_monthly
 
     start, end = _span(store, period)
     target = out or Path(f"qa-month-{start:%Y-%m}.html")
@@ -108,8 +101,6 @@ def monthly_report(store, period, out: Path | None, *, weights: Path | None = No
 
 # -- qa import-calls ---------------------------------------------------------------------------
 
-@app.command("import-calls")
-@handle_errors
 def import_calls(
     file: Annotated[Path, typer.Argument(help="ACD export: CSV (UTF-8 or GBK, Chinese headers) or JSONL.")],
     db: DbOption = "qa.db",
@@ -117,9 +108,9 @@ def import_calls(
                                            "or exams (培训考试 results).")] = "calls",
 ) -> None:
     """Import call records (or agent states, or exam results) for the KPIs; idempotent, bad rows skipped."""
-    from .callrecords import read_records
-    from .store import Store
-    from .store.kpi import save_agent_states, save_call_records, save_exams
+    from ..callrecords import read_records
+    from ..store import Store
+    from ..store.kpi import save_agent_states, save_call_records, save_exams
 
     parsed = read_records(file, kind=kind)
     store = Store(db)
@@ -127,12 +118,12 @@ def import_calls(
     try:
         counts = save(store, parsed.rows)  # one transaction: all rows or none
     except KeyboardInterrupt:
-        err.print("interrupted: nothing was imported; run the same command again", markup=False)
-        raise typer.Exit(130) from None
+        say_error("interrupted: nothing was imported; run the same command again")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     for b in parsed.bad[:100]:
-        err.print(f"skipped {b}", markup=False)
+        err.print(one_line(f"skipped {b}"), markup=False, highlight=False)
     if len(parsed.bad) > 100:
-        err.print(f"… and {len(parsed.bad) - 100} more bad rows", markup=False)
+        err.print(f"… and {len(parsed.bad) - 100} more bad rows", markup=False, highlight=False)
     typer.echo(f"{file}: {len(parsed.rows) + len(parsed.bad)} rows: {counts.new} new, {counts.updated} updated, "
                f"{counts.unchanged} unchanged, {len(parsed.bad)} bad (skipped)")
     if parsed.bad:
@@ -142,13 +133,12 @@ def import_calls(
 # -- qa coach ----------------------------------------------------------------------------------
 
 def _period_days(store, date_from, date_to) -> tuple[dt.date, dt.date]:
-    from .reports import Period, parse_day
+    from ..reports import Period, parse_day
 
     return _span(store, Period(parse_day(date_from), parse_day(date_to)))
 
 
 @coach_app.command("needs")
-@handle_errors
 def coach_needs(
     db: DbOption = "qa.db",
     date_from: DateFrom = None,
@@ -158,8 +148,8 @@ def coach_needs(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 20,
 ) -> None:
     """Training needs: common failures per team (培训需求) and each agent's own (座席辅导), ranked, with example calls."""
-    from .coaching import training_needs
-    from .store import Store
+    from ..coaching import training_needs
+    from ..store import Store
 
     store = Store(db, create=False)
     start, end = _period_days(store, date_from, date_to)
@@ -173,11 +163,10 @@ def coach_needs(
     if needs.empty:
         console.print("no failed checks in this period")
     else:
-        _print_frame("training needs", needs.head(limit), console)
+        print_frame("training needs", needs.head(limit), console)
 
 
 @coach_app.command("assign")
-@handle_errors
 def coach_assign(
     agent: Annotated[str, typer.Option(help="The agent's id.")],
     by: Annotated[str, typer.Option("--by", help="Your name (the reviewer assigning it).")],
@@ -187,8 +176,8 @@ def coach_assign(
     note: Annotated[Optional[str], typer.Option(help="What to work on.")] = None,
 ) -> None:
     """Assign a coaching task to an agent, with calls attached."""
-    from .store import Store
-    from .store.kpi import create_task
+    from ..store import Store
+    from ..store.kpi import create_task
 
     store = Store(db, create=False)
     task_id = create_task(store, agent_id=agent, check_id=check, note=note, assigned_by=by, call_ids=list(call or []))
@@ -197,7 +186,6 @@ def coach_assign(
 
 
 @coach_app.command("list")
-@handle_errors
 def coach_list(
     db: DbOption = "qa.db",
     agent: Annotated[Optional[str], typer.Option(help="Only this agent's tasks.")] = None,
@@ -206,8 +194,8 @@ def coach_list(
     """Coaching tasks with their status and calls."""
     import pandas as pd
 
-    from .store import Store
-    from .store.kpi import list_tasks
+    from ..store import Store
+    from ..store.kpi import list_tasks
 
     store = Store(db, create=False)
     tasks = list_tasks(store, agent_id=agent, status=status)
@@ -215,12 +203,11 @@ def coach_list(
         typer.echo("no coaching tasks")
         return
     df = pd.DataFrame(tasks).assign(calls=lambda d: d["calls"].map(", ".join))
-    _print_frame("coaching tasks", df[["task_id", "agent_id", "check_id", "status", "assigned_by", "assigned_at",
+    print_frame("coaching tasks", df[["task_id", "agent_id", "check_id", "status", "assigned_by", "assigned_at",
                                        "acknowledged_at", "calls", "note"]], table_console())
 
 
 @coach_app.command("ack")
-@handle_errors
 def coach_ack(
     task: Annotated[int, typer.Argument(help="Task id.")],
     user: Annotated[str, typer.Option(help="Who acknowledges (the agent).")],
@@ -228,45 +215,42 @@ def coach_ack(
     comment: Annotated[Optional[str], typer.Option(help="The agent's comment.")] = None,
 ) -> None:
     """Acknowledge a coaching task (what the agent does on the review page)."""
-    from .store import Store
-    from .store.kpi import acknowledge_task
+    from ..store import Store
+    from ..store.kpi import acknowledge_task
 
     t = acknowledge_task(Store(db, create=False), task, user=user, comment=comment)
     typer.echo(f"task {task}: {t['status']} by {t['acknowledged_by']} at {t['acknowledged_at']}")
 
 
 @coach_app.command("close")
-@handle_errors
 def coach_close(task: Annotated[int, typer.Argument(help="Task id.")], db: DbOption = "qa.db") -> None:
     """Close a coaching task."""
-    from .store import Store
-    from .store.kpi import close_task
+    from ..store import Store
+    from ..store.kpi import close_task
 
     close_task(Store(db, create=False), task)
     typer.echo(f"task {task}: closed")
 
 
 @coach_app.command("followup")
-@handle_errors
 def coach_followup(
     db: DbOption = "qa.db",
     days: Annotated[int, typer.Option(min=1, help="Days before the task and after it was acknowledged.")] = 30,
 ) -> None:
     """改进后跟进: the coached check's fail rate before the task and after it was acknowledged."""
-    from .coaching import coaching_view
-    from .store import Store
+    from ..coaching import coaching_view
+    from ..store import Store
 
     view = coaching_view(Store(db, create=False), days=days)
     if view.empty:
         typer.echo("no coaching tasks")
         return
-    _print_frame("coaching follow-up", view, table_console())
+    print_frame("coaching follow-up", view, table_console())
 
 
 # -- qa cases ----------------------------------------------------------------------------------
 
 @cases_app.command("add")
-@handle_errors
 def cases_add(
     call_id: Annotated[str, typer.Argument(help="A scored call.")],
     tag: Annotated[str, typer.Option(help="excellent (优秀) or poor (不合格).")],
@@ -276,9 +260,9 @@ def cases_add(
     check: Annotated[Optional[str], typer.Option(help="The check it illustrates.")] = None,
 ) -> None:
     """Add a call to the case library."""
-    from .coaching import normalize_tag
-    from .store import Store
-    from .store.kpi import add_case
+    from ..coaching import normalize_tag
+    from ..store import Store
+    from ..store.kpi import add_case
 
     case_id = add_case(Store(db, create=False), call_id=call_id, tag=normalize_tag(tag), comment=comment, added_by=by,
                        check_id=check)
@@ -286,10 +270,10 @@ def cases_add(
 
 
 def _cases(db, tag, agent, team, check, date_from, date_to):
-    from .coaching import normalize_tag
-    from .reports import parse_day
-    from .store import Store
-    from .store.kpi import list_cases
+    from ..coaching import normalize_tag
+    from ..reports import parse_day
+    from ..store import Store
+    from ..store.kpi import list_cases
 
     store = Store(db, create=False)
     lo, hi = parse_day(date_from), parse_day(date_to)
@@ -305,30 +289,32 @@ CheckOpt = Annotated[Optional[str], typer.Option(help="Only cases about this che
 
 
 @cases_app.command("list")
-@handle_errors
 def cases_list(db: DbOption = "qa.db", tag: TagOpt = None, agent: AgentOpt = None, team: TeamOpt = None,
                check: CheckOpt = None, date_from: DateFrom = None, date_to: DateTo = None) -> None:
     """The case library, filtered."""
-    from .redact import redact_text
+    from ..redact import redact_text
 
     _, cases = _cases(db, tag, agent, team, check, date_from, date_to)
     if cases.empty:
         typer.echo("no cases")
         return
     cases["comment"] = cases["comment"].map(redact_text)
-    _print_frame("cases", cases, table_console())
+    print_frame("cases", cases, table_console())
 
 
 @cases_app.command("export")
-@handle_errors
 def cases_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="A .csv, .xlsx or .jsonl file.")],
     db: DbOption = "qa.db", tag: TagOpt = None, agent: AgentOpt = None, team: TeamOpt = None, check: CheckOpt = None,
     date_from: DateFrom = None, date_to: DateTo = None,
 ) -> None:
     """Export the case library with masked transcripts (for training sessions)."""
-    from .coaching import export_cases
+    from ..coaching import export_cases
 
     store, cases = _cases(db, tag, agent, team, check, date_from, date_to)
     path = export_cases(store, out, cases)
     typer.echo(f"{path}: {len(cases)} case(s)")
+
+
+COMMANDS = (import_calls,)
+GROUPS = {"coach": coach_app, "cases": cases_app}
