@@ -40,7 +40,8 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
                         "overlap_min_s"},
-            "rules": {"dir"}}
+            "rules": {"dir"},
+            "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"}}
 
 # Ranges beyond the type: (lowest, highest), None = open. Keys ending in _s or _ms are ≥ 0.
 RANGES = {"beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
@@ -58,6 +59,9 @@ def _types() -> dict[str, dict[str, Any]]:
     out = {name: typing.get_type_hints(pipe[name]) for name in SECTIONS if name in pipe}
     out["audio"]["agent_channel"] = pipe["agent_channel"]
     out["rules"] = {"dir": str}
+    # kpi.KpiOptions (not imported: it brings pandas); busy_states as "busy,break"
+    out["kpi"] = {"short_abandon_s": float, "service_level_s": float, "service_level_short_s": float,
+                  "fcr_window_h": float, "busy_states": str}
     return out
 
 

@@ -52,6 +52,7 @@ class Format(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
     parquet = "parquet"
+    html = "html"  # qa report: the monthly report (cli/kpi.py)
 
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", file_okay=False,
@@ -140,7 +141,7 @@ def cell(v: Any, col: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     if isinstance(v, float):
-        if "rate" in col or col.startswith("fail_rate:") or col.endswith("_share"):
+        if "rate" in col or col.startswith(("fail_rate:", "service_level_")) or col.endswith(("_share", "coverage")):
             return f"{v * 100:.1f}%"
         return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
     return one_line(v)

@@ -192,5 +192,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
         return agreement(store)
 
+    from .coaching_api import register as register_coaching
+
+    register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
