@@ -41,10 +41,11 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
                         "overlap_min_s"},
             "rules": {"dir"},
-            "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"}}
+            "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"},
+            "review": {"tz", "appeal_days"}}
 
 # Ranges beyond the type: (lowest, highest), None = open. Keys ending in _s or _ms are ≥ 0.
-RANGES = {"beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
+RANGES = {"appeal_days": (0, None), "beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
           "max_similarity": (-1, 1), "min_clear_share": (0, 1), "min_duration_s": (0, None)}
 CHOICES = {"device": ("cpu", "cuda", "auto")}  # besides Literal fields, whose choices their type lists
 MAX_CONFIG_BYTES = 1 << 20
@@ -62,6 +63,7 @@ def _types() -> dict[str, dict[str, Any]]:
     # kpi.KpiOptions (not imported: it brings pandas); busy_states as "busy,break"
     out["kpi"] = {"short_abandon_s": float, "service_level_s": float, "service_level_short_s": float,
                   "fcr_window_h": float, "busy_states": str}
+    out["review"] = {"tz": str, "appeal_days": float}  # qa review: the pages' time zone, the appeal window
     return out
 
 

@@ -33,6 +33,8 @@ def review(
     sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Show unmasked data (if the store has it).")] = False,
     rules: RulesDir = None,
     config: ConfigFile = None,
+    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of the pages' times (IANA; default Asia/Shanghai, config [review] tz).")] = None,
+    appeal_days: Annotated[Optional[float], typer.Option(min=0, help="Days after a review its agent may appeal (default 7, config [review] appeal_days).")] = None,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
@@ -55,8 +57,12 @@ def review(
     store = Store(db, create=False)
     from ..config import load_config
 
-    rules_dir = str(rules) if rules else load_config(config).get("rules", {}).get("dir")  # masks with the project's formats
-    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir)
+    cfg = load_config(config)
+    rules_dir = str(rules) if rules else cfg.get("rules", {}).get("dir")  # masks with the project's formats
+    rev = cfg.get("review", {})
+    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir,
+                     tz=tz or rev.get("tz") or "Asia/Shanghai",
+                     appeal_days=appeal_days if appeal_days is not None else rev.get("appeal_days", 7))
     url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
     typer.echo(f"review page: {url}  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning")

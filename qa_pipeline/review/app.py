@@ -37,9 +37,25 @@ class Event(BaseModel):
     reason: Optional[str] = Field(None, max_length=8192)
 
 
+class ItemDecision(BaseModel):
+    verdict: Optional[str] = Field(None, max_length=16)  # agree | dispute
+    points: Optional[float] = None
+    reason: Optional[str] = Field(None, max_length=8192)
+
+
+class Submission(BaseModel):
+    """The whole scoring sheet of one call (提交复核): item id → the reviewer's verdict, points, reason."""
+    items: dict[str, ItemDecision] = Field(default_factory=dict, max_length=500)
+    comment: Optional[str] = Field(None, max_length=8192)
+
+
 def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
-               rules_dir: str | Path | None = None) -> FastAPI:
+               rules_dir: str | Path | None = None, tz: str = "Asia/Shanghai",
+               appeal_days: float | None = 7) -> FastAPI:
     """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
+
+    ``tz``: the time zone the pages show times in (IANA name; Beijing time by default).
+    ``appeal_days``: how many days after the review its agent may appeal (None: no limit).
 
     Text reaches a user without the ``sensitive`` right only through
     :func:`qa_pipeline.redact.redact_data`, with the entity formats of ``rules_dir`` (the
@@ -47,6 +63,14 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     from ..redact import redact_data
     from ..rules import load_rules
 
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from ..errors import ConfigError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone '{tz}'; use an IANA name such as Asia/Shanghai") from None
     app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(BodyLimit)
     entity_options = load_rules(rules_dir).entity_options()
@@ -93,7 +117,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/me")
     def me(u: User = Depends(user)):
-        return {"name": u.name, "role": u.role, "sensitive": u.sensitive}
+        return {"name": u.name, "role": u.role, "sensitive": u.sensitive, "tz": tz, "appeal_days": appeal_days}
 
     @app.get("/api/options")
     def options(u: User = Depends(user)):
@@ -168,7 +192,23 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def add_event(call_id: str, ev: Event, u: User = Depends(user)):
         row = _scored(call_id, u)
         reason = redact_data(ev.reason, entity_options) if row.get("redacted") else ev.reason  # a masked store stays masked
-        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason))
+        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason, appeal_days=appeal_days))
+
+    @app.post("/api/calls/{call_id:path}/review")
+    def submit_review(call_id: str, sub: Submission, u: User = Depends(user)):
+        """提交复核: every item's verdict and points, the comment and the reviewed status in one transaction."""
+        row = _scored(call_id, u)
+
+        def kept(text: Optional[str]) -> Optional[str]:
+            return redact_data(text, entity_options) if text and row.get("redacted") else text
+
+        decisions = []
+        for item, d in sub.items.items():
+            if d.verdict:
+                decisions.append(("check", item, d.verdict, kept(d.reason)))
+            if d.points is not None:
+                decisions.append(("points", item, f"{d.points:g}", None))
+        return masked(u, st.submit(store, call_id, u, decisions, kept(sub.comment), appeal_days=appeal_days))
 
     @app.get("/api/export.{fmt}")
     def export(fmt: str, u: User = Depends(user)):

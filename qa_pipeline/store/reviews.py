@@ -22,12 +22,15 @@ def events(db: DB, call_id: str) -> list[dict[str, Any]]:
         return [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
 
 
-def add_event(db: DB, event: dict[str, Any], state: dict[str, Any]) -> None:
+def add_event(db: DB, event: dict[str, Any], state: dict[str, Any] | None) -> None:
     """Append one event and set its call's current review ``state`` (status, reviewer, final_score, confirmed,
-    n_events, updated_at) in one transaction: both, or neither."""
+    n_events, updated_at) in one transaction: both, or neither (``state`` None: the event only, when more
+    events of the same transaction follow)."""
     call_id = event["call_id"]
     with using(db, write=True) as conn:
         conn.execute(sa.insert(t.review_events).values(event))
+        if state is None:
+            return
         r = t.call_reviews
         if not conn.execute(sa.update(r).where(r.c.call_id == call_id).values(state)).rowcount:
             conn.execute(sa.insert(r).values(call_id=call_id, **state))
