@@ -119,6 +119,16 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def me(u: User = Depends(user)):
         return {"name": u.name, "role": u.role, "sensitive": u.sensitive, "tz": tz, "appeal_days": appeal_days}
 
+    rule_set = load_rules(rules_dir)
+    titles = {rid: r.title for rid, r in rule_set.rules.items() if getattr(r, "title", None)}
+    for section in (rule_set.checklist.sections if rule_set.checklist else ()):
+        titles.update({i.manual: i.title for i in section.items if i.manual and i.title})
+
+    @app.get("/api/titles")
+    def check_titles(u: User = Depends(user)):
+        """Check id → its title in the rule files (the pages show titles, not ids)."""
+        return titles
+
     @app.get("/api/options")
     def options(u: User = Depends(user)):
         return {**calls_queue.queue_options(store), "sorts": list(calls_queue.SORTS)}

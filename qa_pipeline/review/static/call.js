@@ -1,154 +1,403 @@
+// One call's review: player, timeline and transcript on the left (sticky), the scoring sheet on the right.
+// The reviewer's input lives in a draft (localStorage) until 提交复核 stores it in one request; the page
+// never re-creates an input while the reviewer works, so typed text stays where it was typed.
 const callId = decodeURIComponent(location.pathname.replace(/^\/call\//, ""));
-const player = document.getElementById("player");
-let data, duration = 1;
+const DRAFT_KEY = "qa-draft:" + callId;
+let player = document.getElementById("player");
+let data, me, duration = 1, currentItem = null, markers = [];
+const LOW_CONFIDENCE = 0.6;
 
-function seek(t) { player.currentTime = Math.max(0, t); player.play().catch(() => {}); }
+// -- the draft ------------------------------------------------------------------------------------
+function loadDraft() { try { return Object.assign({items: {}}, JSON.parse(localStorage.getItem(DRAFT_KEY) || "{}")); } catch (e) { return {items: {}}; } }
+let draft = loadDraft();
+function saveDraft() {
+  localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+  document.getElementById("draft-note").textContent = t("draft_kept");
+}
+function dItem(id) { return draft.items[id] || (draft.items[id] = {}); }
+
+// -- what the reviewer decided (draft first, then what is stored) ------------------------------------
+function storedVerdict(id) {
+  const d = data.review.decisions;
+  if (d[id]) return d[id].value;
+  const vals = Object.entries(d).filter(([k]) => k.split("#")[0] === id).map(([, v]) => v.value);
+  return vals.includes("agree") ? "agree" : vals.length ? "dispute" : null;
+}
+function verdictOf(id) { const x = draft.items[id]; return x && x.verdict !== undefined ? x.verdict : storedVerdict(id); }
+function pointsOf(id) {
+  const x = draft.items[id];
+  if (x && x.points !== undefined && x.points !== null && x.points !== "") return Number(x.points);
+  return data.review.points && data.review.points[id] !== undefined ? data.review.points[id] : undefined;
+}
+function reasonOf(id) {
+  const x = draft.items[id];
+  if (x && x.reason !== undefined) return x.reason;
+  const d = data.review.decisions[id];
+  return d && d.reason ? d.reason : "";
+}
+function needsDecision(c) {
+  if (c.status === "fail" || c.status === "partial") return true;
+  return c.confidence !== null && c.confidence !== undefined && c.status !== "manual" && c.confidence < LOW_CONFIDENCE;
+}
+function onSheet(c) { return !!c.section && c.points_possible !== null && c.points_possible !== undefined; }
+function derivedPoints(c) {  // what an item counts without reviewer's points
+  if (verdictOf(c.id) === "dispute" && (c.status === "fail" || c.status === "partial")) return Number(c.points_possible);
+  if (["pass", "partial", "fail"].includes(c.status) && c.points !== null && c.points !== undefined) return Number(c.points);
+  return undefined;
+}
+// The same arithmetic as qa_pipeline/review/sheet.py (final_score): the server recomputes it on submit.
+function sheetTotal() {
+  const sections = new Map(), fatal = [];
+  for (const c of data.report.checks || []) {
+    if (!onSheet(c)) continue;
+    if (!sections.has(c.section)) sections.set(c.section, {name: c.section, earned: 0, possible: 0, items: 0});
+    const s = sections.get(c.section), own = pointsOf(c.id);
+    const got = own !== undefined ? own : derivedPoints(c);
+    if (got === undefined) continue;
+    if (c.fatal && c.status === "fail" && verdictOf(c.id) !== "dispute" && own === undefined) fatal.push(c.id);
+    s.earned += got; s.possible += Number(c.points_possible); s.items += 1;
+  }
+  let earned = 0, possible = 0;
+  for (const s of sections.values()) { if (s.items) s.earned = Math.max(s.earned, 0); earned += s.earned; possible += s.possible; }
+  let total = possible <= 0 ? null : Math.round(1000 * Math.max(earned, 0) / possible) / 10;
+  if (fatal.length) total = 0;
+  return {total, sections, fatal};
+}
+function undecided() {
+  return (data.report.checks || []).filter(c => needsDecision(c) && !verdictOf(c.id) && pointsOf(c.id) === undefined);
+}
+
+// -- player ----------------------------------------------------------------------------------------
+function seek(t) { if (!player.play) return; player.currentTime = Math.max(0, t); player.play().catch(() => {}); }
 function setError(e) { document.getElementById("error").textContent = e ? e.message || e : ""; }
 async function send(kind, target, value, reason) {
   try {
     await api("/api/calls/" + encodeURIComponent(callId) + "/events", {method: "POST", body: JSON.stringify({kind, target, value, reason})});
-    setError(""); await load(false);
+    setError(""); if (kind === "appeal") delete draft.appeal; if (kind === "ruling") delete draft.ruling; saveDraft();
+    await load(false);
   } catch (e) { setError(e); }
 }
 
-function renderSummary(call, report, review) {
-  const s = document.getElementById("summary");
-  s.replaceChildren(...[el("h2", {}, "Call " + call.call_id),
-    el("div", {}, (call.agent_id || "–") + " " + (call.agent_name || "") + " · " + (call.team || "no team") + " · " +
-      (call.started_at || "") + " · " + fmtTime(call.duration_s) + " · " + (call.channels === 2 ? "stereo" : "mono")),
-    el("div", {}, "Automatic score ", el("b", {}, fmtNum(report.score)),
-      call.fatal ? el("span", {class: "tag fatal"}, "fatal") : null, call.flagged ? el("span", {class: "tag flagged"}, "flagged") : null,
-      (report.flag_reasons || []).map(r => el("span", {class: "tag"}, r))),
-    review.final_score !== null ? el("div", {}, "Reviewer's final score ", el("b", {}, fmtNum(review.final_score))) : null].filter(Boolean));
+// -- the left column -------------------------------------------------------------------------------
+function renderSummary() {
+  const {call, report, review} = data;
+  document.getElementById("summary").replaceChildren(...[el("h2", {}, t("call") + " " + call.call_id),
+    el("div", {}, (call.agent_id || "–") + " " + (call.agent_name || "") + " · " + (call.team || t("no_team")) + " · " +
+      (call.started_at || "") + " · " + fmtTime(call.duration_s) + " · " + (call.channels === 2 ? t("stereo") : t("mono"))),
+    el("div", {}, t("auto_score") + " ", el("b", {id: "auto-score"}, fmtNum(report.score)), " ",
+      call.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, call.flagged ? el("span", {class: "tag flagged"}, t("flagged")) : null,
+      (report.flag_reasons || []).map(r => el("span", {class: "tag reason"}, tFlag(r)))),
+    review.final_score !== null ? el("div", {}, t("final_score") + " ", el("b", {id: "final-score"}, fmtNum(review.final_score)),
+      " · ", el("span", {class: "tag"}, t(review.status))) : null].filter(Boolean));
 }
 
-function renderTimeline(report) {
+function renderTimeline() {
+  const report = data.report;
   const svg = document.getElementById("timeline");
   const NS = "http://www.w3.org/2000/svg";
-  const r = (x0, x1, y, h, color, title) => {
+  const x = s => 1000 * s / duration;
+  const r = (x0, x1, y, h, cls, label) => {
     const e = document.createElementNS(NS, "rect");
-    e.setAttribute("x", 1000 * x0 / duration); e.setAttribute("width", Math.max(1, 1000 * (x1 - x0) / duration));
-    e.setAttribute("y", y); e.setAttribute("height", h); e.setAttribute("fill", color);
-    if (title) { const t = document.createElementNS(NS, "title"); t.textContent = title; e.append(t); }
+    e.setAttribute("x", x(x0)); e.setAttribute("width", Math.max(1, x(x1) - x(x0)));
+    e.setAttribute("y", y); e.setAttribute("height", h); e.setAttribute("class", cls);
+    if (label) { const tt = document.createElementNS(NS, "title"); tt.textContent = label; e.append(tt); }
     return e;
   };
   const parts = [];
   const m = report.metrics || {};
-  for (const s of (m.silence || {}).spans || []) parts.push(r(s.start, s.end, 0, 70, "#e5e7ea", "silence " + fmtNum(s.end - s.start) + " s"));
-  for (const s of (m.silence || {}).holds || []) parts.push(r(s.start, s.end, 0, 70, "#f5d90a88", "hold " + fmtNum(s.end - s.start) + " s"));
-  for (const u of report.transcript || []) parts.push(r(u.start, u.end, u.speaker === "customer" ? 40 : 8, 22, u.speaker === "customer" ? "#9aa4b1" : "#1f6feb", u.speaker + ": " + u.text));
-  for (const o of (m.overtalk || {}).spans || []) parts.push(r(o.start, o.end, 30, 10, "#d1242f", "overtalk: " + o.interrupter + " " + o.kind));
+  for (const s of (m.silence || {}).spans || []) parts.push(r(s.start, s.end, 14, 60, "tl-silence", t("silence") + " " + fmtNum(s.end - s.start) + " s"));
+  for (const s of (m.silence || {}).holds || []) parts.push(r(s.start, s.end, 14, 60, "tl-hold", t("hold") + " " + fmtNum(s.end - s.start) + " s"));
+  for (const u of report.transcript || []) parts.push(r(u.start, u.end, u.speaker === "customer" ? 48 : 18, 22, "tl-" + (u.speaker || "unknown"), u.text));
+  for (const o of (m.overtalk || {}).spans || []) parts.push(r(o.start, o.end, 40, 8, "tl-overtalk", t("overtalk")));
+  // finding markers: every located finding of an item that did not pass
+  markers = [];
+  for (const c of report.checks || []) {
+    if (!(c.status === "fail" || c.status === "partial" || needsDecision(c))) continue;
+    (c.findings || []).forEach((f, n) => { if (f.span) markers.push({start: f.span.start, end: f.span.end, id: c.id, n}); });
+  }
+  markers.sort((a, b) => a.start - b.start);
+  for (const mk of markers) {
+    const e = r(mk.start, Math.max(mk.end, mk.start + duration / 200), 0, 12, "tl-marker", title(mk.id));
+    e.dataset.item = mk.id;
+    e.addEventListener("click", ev => { ev.stopPropagation(); focusItem(mk.id); seek(mk.start); });
+    parts.push(e);
+  }
+  // the time axis
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800];
+  const step = steps.find(s => duration / s <= 10) || 3600;
+  for (let s = 0; s <= duration + 1e-9; s += step) {
+    const tick = document.createElementNS(NS, "line");
+    tick.setAttribute("x1", x(s)); tick.setAttribute("x2", x(s)); tick.setAttribute("y1", 76); tick.setAttribute("y2", 80); tick.setAttribute("class", "tl-tick");
+    const lab = document.createElementNS(NS, "text");
+    lab.setAttribute("x", Math.min(x(s) + 2, 975)); lab.setAttribute("y", 92); lab.setAttribute("class", "tl-label"); lab.textContent = fmtTime(s);
+    parts.push(tick, lab);
+  }
+  const axis = document.createElementNS(NS, "line");
+  axis.setAttribute("x1", 0); axis.setAttribute("x2", 1000); axis.setAttribute("y1", 76); axis.setAttribute("y2", 76); axis.setAttribute("class", "tl-tick");
+  parts.push(axis);
   const head = document.createElementNS(NS, "rect"); head.id = "playhead";
-  head.setAttribute("x", 0); head.setAttribute("width", 2); head.setAttribute("y", 0); head.setAttribute("height", 70); head.setAttribute("fill", "#000");
+  head.setAttribute("x", 0); head.setAttribute("width", 2); head.setAttribute("y", 0); head.setAttribute("height", 76); head.setAttribute("fill", "#000");
   parts.push(head);
   svg.replaceChildren(...parts);
   svg.onclick = e => { const b = svg.getBoundingClientRect(); seek((e.clientX - b.left) / b.width * duration); };
 }
 
-function renderTranscript(report) {
-  document.getElementById("transcript").replaceChildren(...(report.transcript || []).map((u, i) =>
+function speakerName(s) { return s === "agent" ? t("agent_speaker") : s === "customer" ? t("customer_speaker") : t("unknown_speaker"); }
+function renderTranscript() {
+  document.getElementById("transcript").replaceChildren(...(data.report.transcript || []).map((u, i) =>
     el("div", {class: "utt " + u.speaker, "data-start": u.start, "data-end": u.end, id: "utt-" + i, onclick: () => seek(u.start)},
-      el("div", {class: "bubble"}, el("div", {class: "who"}, (u.speaker === "agent" ? "坐席 agent" : u.speaker === "customer" ? "客户 customer" : "speaker ?") + " · " + fmtTime(u.start)), u.text))));
+      el("div", {class: "bubble"}, el("div", {class: "who"}, speakerName(u.speaker) + " · " + fmtTime(u.start)), u.text))));
 }
 
-function decisionRow(target, review) {
-  const d = review.decisions[target];
-  const reason = el("input", {placeholder: "reason (needed to dispute)", value: d && d.reason ? d.reason : "", style: "flex:1"});
-  return el("div", {class: "decide"},
-    el("button", {class: "agree" + (d && d.value === "agree" ? " on" : ""), "data-target": target, onclick: e => { e.stopPropagation(); send(target.includes("#") ? "finding" : "check", target, "agree", reason.value); }}, "Agree"),
-    el("button", {class: "dispute" + (d && d.value === "dispute" ? " on" : ""), "data-target": target, onclick: e => { e.stopPropagation(); send(target.includes("#") ? "finding" : "check", target, "dispute", reason.value); }}, "Dispute"),
-    reason, d ? el("span", {class: "muted"}, d.user) : null);
-}
-
-function renderFindings(report, review) {
-  const out = [];
-  for (const c of report.checks || []) {
-    if (c.status === "manual") continue;
-    const items = [...(c.findings || []).map(f => ["finding", f]), ...(c.evidence || []).map(f => ["evidence", f])];
-    const head = el("div", {}, el("span", {class: "tag " + c.status}, c.status), el("b", {}, c.title || c.id), " ",
-      el("span", {class: "muted"}, c.id + (c.points_possible ? " · " + fmtNum(c.points) + "/" + c.points_possible + " pts" : "")));
-    const block = el("div", {class: "finding " + c.status, "data-check": c.id}, head, el("div", {class: "why"}, c.summary || ""));
-    if (c.status === "pass" || (c.status === "fail" && !(c.findings || []).length)) block.append(decisionRow(c.id, review));
-    if (c.status === "fail" || c.status === "pass") {
-      items.forEach(([kind, f], n) => {
-        const span = f.span;
-        block.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => span && seek(span.start)},
-          el("div", {}, span ? fmtTime(span.start) + "–" + fmtTime(span.end) + " " : "", f.speaker ? "(" + f.speaker + ") " : "",
-            f.quote ? el("span", {class: "quote"}, f.quote) : null),
-          el("div", {class: "why"}, kind === "evidence" ? "evidence: " + (f.why || "") : f.why || ""),
-          kind === "finding" && c.status === "fail" ? decisionRow(c.id + "#" + n, review) : null));
-      });
-    }
-    out.push(block);
+// -- the scoring sheet -----------------------------------------------------------------------------
+function itemRow(c) {
+  const judged = ["pass", "fail", "partial"].includes(c.status);
+  const low = c.confidence !== null && c.confidence !== undefined && c.confidence < LOW_CONFIDENCE && c.status !== "manual";
+  const head = el("div", {class: "item-head"},
+    el("span", {class: "tag " + c.status.replace("/", "")}, t(c.status)),
+    c.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null,
+    low ? el("span", {class: "tag low"}, t("low_conf") + " " + Math.round(c.confidence * 100) + "%") : null,
+    el("b", {class: "item-title"}, c.title || title(c.id)),
+    el("span", {class: "muted small"}, " " + (c.section || "")),
+    onSheet(c) ? el("span", {class: "auto-pts muted small"}, " · " + t("auto") + " " + (c.points === null || c.points === undefined ? "–" : fmtNum(c.points)) + "/" + fmtNum(c.points_possible)) : null);
+  const row = el("div", {class: "item " + c.status.replace("/", ""), "data-item": c.id, onclick: () => { currentItem = c.id; }}, head);
+  if (c.summary && c.status !== "manual") row.append(el("div", {class: "why"}, tWhy(c.summary)));
+  const controls = el("div", {class: "decide"});
+  if (judged || low) {
+    controls.append(
+      el("button", {type: "button", class: "agree", onclick: e => { e.stopPropagation(); setVerdict(c.id, "agree"); }}, t("agree")),
+      el("button", {type: "button", class: "dispute", onclick: e => { e.stopPropagation(); setVerdict(c.id, "dispute"); }}, t("dispute")));
   }
-  document.getElementById("findings").replaceChildren(...out);
-}
-
-function renderChecklist(report, review) {
-  const rows = (report.checks || []).map(c => {
-    let pts = c.points !== null && c.points !== undefined ? fmtNum(c.points) + " / " + c.points_possible : "– / " + (c.points_possible || "–");
-    let cell = pts;
-    if (c.status === "manual") {
-      const input = el("input", {type: "number", min: 0, max: c.points_possible, step: 0.5, style: "width:70px", "data-manual": c.id,
-        value: review.manual[c.id] !== undefined ? review.manual[c.id] : ""});
-      cell = el("span", {}, input, " / " + c.points_possible, el("button", {onclick: () => send("manual", c.id, input.value)}, "Save"));
-    }
-    return el("tr", {}, el("td", {}, c.title || c.id), el("td", {}, el("span", {class: "tag " + c.status}, c.status)), el("td", {}, cell));
+  if (onSheet(c)) {
+    const input = el("input", {type: "number", class: "points", "data-points": c.id, min: Math.min(0, c.points || 0), max: c.points_possible, step: 0.5,
+      oninput: e => { dItem(c.id).points = e.target.value; saveDraft(); refresh(c.id); }});
+    controls.append(input, el("span", {class: "eff"}));
+  }
+  if (judged || low) {
+    controls.append(el("input", {type: "text", class: "reason", placeholder: t("reason_ph"), maxlength: 2000,
+      oninput: e => { dItem(c.id).reason = e.target.value; saveDraft(); }}));
+  }
+  if (controls.childNodes.length) row.append(controls);
+  const items = [...(c.findings || []).map(f => ["finding", f]), ...(c.evidence || []).map(f => ["evidence", f])];
+  items.forEach(([kind, f], n) => {
+    const span = f.span;
+    row.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => { currentItem = c.id; if (span) seek(span.start); }},
+      el("div", {}, span ? el("span", {class: "when"}, fmtTime(span.start) + "–" + fmtTime(span.end)) : null, " ",
+        f.speaker ? "(" + speakerName(f.speaker) + ") " : "", f.quote ? el("span", {class: "quote"}, f.quote) : null),
+      el("div", {class: "why"}, (kind === "evidence" ? t("evidence") + "：" : "") + tWhy(f.why || ""))));
   });
-  document.querySelector("#checklist tbody").replaceChildren(...rows);
+  return row;
 }
 
-function renderDecision(review, me, call) {
-  document.getElementById("final-score").value = review.final_score !== null ? review.final_score : "";
-  if (review.comment && !document.getElementById("comment").value) document.getElementById("comment").value = review.comment;
-  document.getElementById("status").textContent = review.status;
-  const box = document.getElementById("appeal-box");
-  const parts = [];
-  if (review.appeal) parts.push(el("div", {}, "Appeal by " + review.appeal.by + ": ", el("span", {class: "quote"}, review.appeal.reason)));
-  if (review.ruling) parts.push(el("div", {}, "Ruling by " + review.ruling.by + ": " + review.ruling.value + " — ", el("span", {class: "quote"}, review.ruling.reason || "")));
+function setVerdict(id, v) {
+  dItem(id).verdict = verdictOf(id) === v ? null : v;  // a second click takes the verdict back
+  currentItem = id;
+  saveDraft(); refresh(id);
+  if (v === "dispute" && verdictOf(id) === "dispute") {
+    const r = document.querySelector(`[data-item="${CSS.escape(id)}"] input.reason`);
+    if (r && !r.value) r.focus();
+  }
+}
+
+// Update one item's controls (or all) and the totals, without re-creating inputs.
+function refresh(only) {
+  const tot = sheetTotal();
+  for (const c of data.report.checks || []) {
+    if (only && c.id !== only) continue;
+    const row = document.querySelector(`[data-item="${CSS.escape(c.id)}"]`);
+    if (!row) continue;
+    const v = verdictOf(c.id);
+    row.querySelectorAll("button.agree").forEach(b => b.classList.toggle("on", v === "agree"));
+    row.querySelectorAll("button.dispute").forEach(b => b.classList.toggle("on", v === "dispute"));
+    const input = row.querySelector("input.points");
+    if (input) {
+      const own = pointsOf(c.id), der = derivedPoints(c);
+      if (document.activeElement !== input) input.value = own === undefined ? "" : own;
+      input.placeholder = der === undefined ? "–" : fmtNum(der);
+      const eff = own !== undefined ? own : der;
+      row.querySelector(".eff").textContent = "= " + (eff === undefined ? "–" : fmtNum(eff)) + " / " + fmtNum(c.points_possible) + " " + t("points");
+    }
+    const reason = row.querySelector("input.reason");
+    if (reason && document.activeElement !== reason) reason.value = reasonOf(c.id);
+    row.classList.toggle("open", needsDecision(c) && !v && pointsOf(c.id) === undefined);
+  }
+  for (const s of tot.sections.values()) {
+    const e = document.querySelector(`[data-section="${CSS.escape(s.name)}"] .subtotal`);
+    if (e) e.textContent = fmtNum(s.earned) + " / " + fmtNum(s.possible);
+  }
+  document.getElementById("total").textContent = fmtNum(tot.total);
+  document.getElementById("auto-total").textContent = "(" + t("auto") + " " + fmtNum(data.report.score) + ")";
+}
+
+function renderSheet() {
+  const checks = data.report.checks || [];
+  const top = checks.filter(c => needsDecision(c) || (c.fatal && c.status === "fail"));
+  top.sort((a, b) => (b.fatal && b.status === "fail") - (a.fatal && a.status === "fail") || (b.status === "fail") - (a.status === "fail"));
+  document.getElementById("attention").replaceChildren(...top.map(itemRow));
+  document.getElementById("attention-card").hidden = !top.length;
+  const sections = new Map();
+  for (const c of checks) if (onSheet(c)) { if (!sections.has(c.section)) sections.set(c.section, []); sections.get(c.section).push(c); }
+  const blocks = [];
+  for (const [name, items] of sections) {
+    const rest = items.filter(c => !top.includes(c));
+    const passes = rest.filter(c => c.status === "pass"), others = rest.filter(c => c.status !== "pass");
+    const det = el("details", {class: "section", "data-section": name, open: true},
+      el("summary", {}, el("b", {}, name), " ", el("span", {class: "subtotal"}), items.some(c => top.includes(c)) ? el("span", {class: "muted small"}, " ↑") : null),
+      ...others.map(itemRow),
+      passes.length ? el("details", {class: "passes"}, el("summary", {class: "muted"}, t("passes", passes.length)), ...passes.map(itemRow)) : null);
+    blocks.push(det);
+  }
+  const extra = checks.filter(c => !onSheet(c) && !top.includes(c));
+  if (extra.length) blocks.push(el("details", {class: "section other"}, el("summary", {}, t("other_checks")), ...extra.map(itemRow)));
+  document.getElementById("sections").replaceChildren(...blocks);
+  const comment = document.getElementById("comment");
+  comment.value = draft.comment !== undefined ? draft.comment : (data.review.comment || "");
+  comment.oninput = () => { draft.comment = comment.value; saveDraft(); };
+  refresh();
+}
+
+function renderState() {
+  const {review} = data;
+  const final = review.status === "ruled" || review.status === "appealed";
+  const readOnly = me.role === "agent" || final;
+  document.getElementById("sheet-fields").disabled = readOnly;
+  document.getElementById("submit").hidden = readOnly;
+  document.getElementById("status").textContent = t(review.status);
+  document.getElementById("status").dataset.status = review.status;
+  const banner = document.getElementById("banner"), parts = [];
+  if (review.status === "appealed") {
+    parts.push(el("div", {class: "banner appealed"}, el("b", {}, t("appeal_banner")), " · ", t("appeal_by", review.appeal.by),
+      el("span", {class: "quote"}, review.appeal.reason)));
+    const named = (review.appeal.target || "").split(",").filter(Boolean);
+    const items = (data.report.checks || []).filter(c => named.length ? named.includes(c.id) : (c.status === "fail" || c.status === "partial"));
+    const tot = sheetTotal();
+    parts.push(el("table", {class: "side-by-side"}, el("tbody", {}, items.map(c => {
+      const own = pointsOf(c.id), eff = own !== undefined ? own : derivedPoints(c), d = review.decisions[c.id];
+      return el("tr", {"data-appealed": c.id}, el("td", {}, c.title || title(c.id)),
+        el("td", {}, t("auto_vs_reviewer", fmtNum(c.points), fmtNum(eff))),
+        el("td", {}, d ? t(d.value) + (d.reason ? "：" + d.reason : "") : "–"));
+    }))), el("div", {class: "muted"}, t("final_score") + " " + fmtNum(review.final_score !== null ? review.final_score : tot.total)));
+  }
+  if (review.status === "ruled") {
+    parts.push(el("div", {class: "banner ruled"}, el("b", {}, t("ruling_by", review.ruling.by) + t(review.ruling.value)),
+      review.ruling.reason ? " — " + review.ruling.reason : "", el("div", {class: "small"}, t("ruling_final"))));
+  }
+  banner.replaceChildren(...parts);
+
+  const box = document.getElementById("appeal-box"), ap = [];
+  if (review.appeal) ap.push(el("div", {}, t("appeal_by", review.appeal.by), el("span", {class: "quote"}, review.appeal.reason)));
+  if (review.ruling) ap.push(el("div", {}, t("ruling_by", review.ruling.by) + t(review.ruling.value) + " — ", el("span", {class: "quote"}, review.ruling.reason || "")));
   if (review.status === "reviewed" && (me.role === "agent" || me.role === "admin")) {
-    const t = el("input", {placeholder: "why the agent disputes this review", style: "width:70%", id: "appeal-reason"});
-    parts.push(el("div", {}, t, el("button", {id: "appeal", onclick: () => send("appeal", "", null, t.value)}, "Appeal")));
+    const draftAp = draft.appeal || {};
+    const choices = (data.report.checks || []).filter(c => c.status === "fail" || c.status === "partial" || pointsOf(c.id) !== undefined);
+    const boxes = choices.map(c => el("label", {class: "appeal-item"}, el("input", {type: "checkbox", value: c.id, checked: (draftAp.items || []).includes(c.id),
+      onchange: () => { draft.appeal = Object.assign(draft.appeal || {}, {items: [...box.querySelectorAll(".appeal-item input:checked")].map(x => x.value)}); saveDraft(); }}), " " + (c.title || title(c.id))));
+    const reason = el("textarea", {rows: 2, id: "appeal-reason", placeholder: t("appeal_ph"),
+      oninput: e => { draft.appeal = Object.assign(draft.appeal || {}, {reason: e.target.value}); saveDraft(); }});
+    reason.value = draftAp.reason || "";
+    ap.push(el("h2", {}, t("appeal")), me.appeal_days !== null && me.appeal_days !== undefined ? el("div", {class: "muted small"}, t("appeal_window", me.appeal_days)) : null,
+      el("div", {class: "muted small"}, t("appeal_items")), ...boxes, reason,
+      el("button", {type: "button", id: "appeal", class: "primary", onclick: () => send("appeal", [...box.querySelectorAll(".appeal-item input:checked")].map(x => x.value).join(","), null, reason.value)}, t("appeal")));
   }
   if (review.status === "appealed" && (me.role === "senior" || me.role === "admin")) {
-    const t = el("input", {placeholder: "ruling reason", style: "width:50%", id: "ruling-reason"});
-    parts.push(el("div", {}, t, el("button", {onclick: () => send("ruling", "", "upheld", t.value)}, "Uphold review"),
-      el("button", {onclick: () => send("ruling", "", "overturned", t.value)}, "Overturn")));
+    const reason = el("input", {id: "ruling-reason", placeholder: t("ruling_ph"), value: draft.ruling || "",
+      oninput: e => { draft.ruling = e.target.value; saveDraft(); }});
+    banner.append(el("div", {class: "rule"}, reason,
+      el("button", {type: "button", id: "uphold", onclick: () => send("ruling", "", "upheld", reason.value)}, t("uphold")),
+      el("button", {type: "button", id: "overturn", onclick: () => send("ruling", "", "overturned", reason.value)}, t("overturn"))));
   }
-  box.replaceChildren(...parts);
+  box.replaceChildren(...ap.filter(Boolean));
+  document.getElementById("appeal-card").hidden = !ap.length;
 }
 
-function renderHistory(history) {
-  document.getElementById("history").replaceChildren(...history.slice().reverse().map(h =>
-    el("li", {}, h.at.replace("T", " ").replace("Z", " UTC") + " · " + h.user + " (" + h.role + ") · " + h.kind + " " + h.target + " " + (h.value || "") + (h.reason ? " — " + h.reason : ""))));
+function renderHistory() {
+  document.getElementById("history").replaceChildren(...data.history.slice().reverse().map(h =>
+    el("li", {}, fmtWhen(h.at) + " · " + h.user + " (" + h.role + ") · " + t("kinds." + h.kind) + " " +
+      (h.target ? h.target.split(",").map(x => title(x.split("#")[0]) + (x.includes("#") ? " #" + x.split("#")[1] : "")).join("、") : "") + " " +
+      (h.value ? (["agree", "dispute", "upheld", "overturned", "reviewed", "in_review"].includes(h.value) ? t(h.value) : h.value) : "") +
+      (h.reason ? " — " + h.reason : ""))));
+}
+
+async function submitReview() {
+  const err = document.getElementById("submit-error");
+  const open = undecided();
+  if (open.length) {
+    err.textContent = t("undecided", open.length, open.map(c => c.title || title(c.id)).join("、"));
+    refresh();
+    return;
+  }
+  const items = {};
+  for (const [id, d] of Object.entries(draft.items)) {
+    const x = {};
+    if (d.verdict) { x.verdict = d.verdict; x.reason = reasonOf(id); }
+    if (d.points !== undefined && d.points !== null && d.points !== "") x.points = Number(d.points);
+    if (Object.keys(x).length) items[id] = x;
+  }
+  // stored decisions whose reason was edited in the draft travel again with the new reason
+  for (const [id, d] of Object.entries(draft.items)) if (!d.verdict && d.reason !== undefined && storedVerdict(id)) items[id] = Object.assign(items[id] || {}, {verdict: storedVerdict(id), reason: d.reason});
+  try {
+    await api("/api/calls/" + encodeURIComponent(callId) + "/review", {method: "POST",
+      body: JSON.stringify({items, comment: draft.comment !== undefined ? draft.comment : null})});
+    err.textContent = "";
+    draft = {items: {}};
+    localStorage.removeItem(DRAFT_KEY);
+    await load(false);
+    document.getElementById("draft-note").textContent = t("submitted");
+  } catch (e) { err.textContent = e.message || e; }
+}
+
+function focusItem(id) {
+  currentItem = id;
+  const row = document.querySelector(`[data-item="${CSS.escape(id)}"]`);
+  if (row) { row.scrollIntoView({block: "center"}); row.classList.add("focus"); setTimeout(() => row.classList.remove("focus"), 1200); }
 }
 
 async function load(first) {
   try { data = await api("/api/calls/" + encodeURIComponent(callId)); } catch (e) { setError(e); return; }
-  const {call, report, review, history, me} = data;
+  me = data.me; TZ = me.tz || TZ;
+  if (first) await loadTitles();
+  const {call, report} = data;
   duration = report.duration_s || 1;
   document.querySelector(".me").textContent = me.name + " · " + me.role;
   document.body.classList.add("role-" + me.role);  // an agent reads the review and may appeal; no decision controls
-  document.title = "QA review · " + call.call_id;
-  renderSummary(call, report, review); renderTimeline(report); renderTranscript(report);
-  renderFindings(report, review); renderChecklist(report, review); renderDecision(review, me, call); renderHistory(history);
+  document.title = t("app") + " · " + call.call_id;
+  render();
   if (first && (call.format === "transcript" || !call.sample_rate)) {
-    player.replaceWith(el("div", {class: "muted", id: "player"}, "No recording: this call was scored from a transcript."));
+    player.replaceWith(el("div", {class: "muted", id: "player"}, t("no_recording")));
+    player = document.getElementById("player");
     document.getElementById("channel").disabled = true;
   } else if (first) {
     const chan = document.getElementById("channel");
     if (call.channels !== 2) chan.disabled = true;
-    const setSrc = () => { const t = player.currentTime; player.src = "/api/calls/" + encodeURIComponent(callId) + "/audio?channel=" + chan.value; player.currentTime = t; };
+    const setSrc = () => { const tm = player.currentTime; player.src = "/api/calls/" + encodeURIComponent(callId) + "/audio?channel=" + chan.value; player.currentTime = tm; };
     chan.onchange = setSrc; setSrc();
+    document.getElementById("speed").onchange = e => { player.playbackRate = Number(e.target.value); };
   }
 }
+function render() {
+  applyI18n();
+  renderSummary(); renderTimeline(); renderTranscript(); renderSheet(); renderState(); renderHistory();
+}
 if (player.addEventListener) player.addEventListener("timeupdate", () => {
-  const t = player.currentTime;
-  const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * t / duration);
-  document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", t >= +u.dataset.start && t <= +u.dataset.end));
+  const tm = player.currentTime;
+  const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * tm / duration);
+  document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", tm >= +u.dataset.start && tm <= +u.dataset.end));
 });
-document.getElementById("save-score").onclick = () => send("score", "", document.getElementById("final-score").value);
-document.getElementById("save-comment").onclick = () => send("comment", "", null, document.getElementById("comment").value);
-document.getElementById("mark-reviewed").onclick = () => send("status", "", "reviewed");
+document.getElementById("submit").onclick = submitReview;
 document.getElementById("back").href = document.referrer && document.referrer.includes("/?") ? document.referrer : "/";
+document.addEventListener("keydown", e => {
+  if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test((e.target || {}).tagName || "")) return;
+  const k = e.key.toLowerCase();
+  if (k === " " && player.paused !== undefined) { e.preventDefault(); player.paused ? player.play().catch(() => {}) : player.pause(); }
+  else if (k === "j" && player.play) player.currentTime = Math.max(0, player.currentTime - 5);
+  else if (k === "l" && player.play) player.currentTime = player.currentTime + 5;
+  else if ((k === "n" || k === "p") && markers.length) {
+    const now = player.currentTime || 0;
+    const mk = k === "n" ? markers.find(m => m.start > now + 0.05) || markers[0] : [...markers].reverse().find(m => m.start < now - 0.5) || markers[markers.length - 1];
+    focusItem(mk.id); seek(mk.start);
+  } else if ((k === "a" || k === "d") && currentItem && !document.getElementById("sheet-fields").disabled) {
+    e.preventDefault(); setVerdict(currentItem, k === "a" ? "agree" : "dispute");
+  }
+});
+langSwitch(() => { if (data) render(); });
 load(true);

@@ -8,7 +8,7 @@ async function loadOptions() {
   const o = await api("/api/options");
   for (const a of o.agents) form.elements.agent.append(el("option", {value: a.id}, a.name ? a.id + " " + a.name : a.id));
   for (const t of o.teams) form.elements.team.append(el("option", {value: t}, t));
-  for (const c of o.checks) form.elements.check.append(el("option", {value: c}, c));
+  for (const c of o.checks) form.elements.check.append(el("option", {value: c}, title(c)));
   for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
 }
 function query() {
@@ -32,19 +32,21 @@ async function load() {
     el("td", {}, row.team || "–"),
     el("td", {}, fmtTime(row.duration_s)),
     el("td", {}, fmtNum(row.score), row.final_score !== null ? el("span", {class: "muted"}, " → " + fmtNum(row.final_score)) : null),
-    el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, "fatal") : null, (row.flag_reasons || []).map(r => el("div", {}, r))),
+    el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, (row.flag_reasons || []).map(r => el("div", {}, tFlag(r)))),
     el("td", {}, row.p_confirmed === null || row.p_confirmed === undefined ? "–" : Math.round(row.p_confirmed * 100) + "%"),
-    el("td", {}, el("span", {class: "tag"}, row.review_status), row.reviewer ? " " + row.reviewer : ""))));
+    el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : ""))));
   const c = data.counts;
-  const s = Object.entries(c.by_status).map(([k, v]) => k + " " + v).join(" · ");
-  document.getElementById("counts").replaceChildren(el("b", {}, data.total), " calls match · ",
-    c.flagged + " flagged · " + c.fatal + " fatal · " + s, el("span", {class: "muted", id: "ms"}, " (" + Math.round(performance.now() - t0) + " ms)"));
+  const s = Object.entries(c.by_status).map(([k, v]) => t(k) + " " + v).join(" · ");
+  document.getElementById("counts").replaceChildren(el("b", {}, data.total), t("calls_match") + " · ",
+    t("n_flagged", c.flagged) + " · " + t("n_fatal", c.fatal) + " · " + s, el("span", {class: "muted", id: "ms"}, " (" + Math.round(performance.now() - t0) + " ms)"));
   const pages = Math.max(1, Math.ceil(data.total / data.size));
-  document.getElementById("pageinfo").textContent = "page " + data.page + " of " + pages;
+  document.getElementById("pageinfo").textContent = t("page_of", data.page, pages);
   document.getElementById("prev").disabled = data.page <= 1;
   document.getElementById("next").disabled = data.page >= pages;
 }
 form.addEventListener("submit", e => { e.preventDefault(); page = 1; load(); });
 document.getElementById("prev").onclick = () => { page--; load(); };
 document.getElementById("next").onclick = () => { page++; load(); };
-showMe(); loadOptions().then(load);
+applyI18n();
+langSwitch(() => load());
+Promise.all([showMe(), loadTitles()]).then(() => loadOptions()).then(load);

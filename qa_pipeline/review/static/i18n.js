@@ -1,0 +1,102 @@
+// The pages' words in zh-CN (default) and English. Elements carry data-i18n="key" (text) or
+// data-i18n-ph="key" (placeholder); scripts call t("key"). The choice is kept in localStorage.
+const I18N = {
+  zh: {
+    app: "质检复核", queue: "待检队列", calibration: "校准", coaching: "辅导", export_csv: "导出 CSV", export_xlsx: "导出 Excel",
+    lang_switch: "English", back: "‹ 队列", from: "开始日期", to: "结束日期", agent: "坐席", team: "班组", failed_check: "未通过项",
+    review_status: "复核状态", flagged: "标记", fatal: "一票否决", score_min: "得分 ≥", score_max: "得分 ≤", sort: "排序", apply: "筛选",
+    all: "全部", any: "不限", call: "通话", started: "开始时间", length: "时长", score: "得分", why_flagged: "标记原因",
+    likely: "确认可能性", review: "复核", prev: "‹ 上一页", next: "下一页 ›", page_of: "第 {0} / {1} 页",
+    calls_match: "通通话符合", n_flagged: "{0} 通标记", n_fatal: "{0} 通一票否决",
+    pending: "待复核", in_review: "复核中", reviewed: "已复核", appealed: "申诉中", ruled: "已裁决",
+    pass: "通过", fail: "未通过", partial: "部分得分", "n/a": "不适用", manual: "待人工评分",
+    agent_speaker: "坐席", customer_speaker: "客户", unknown_speaker: "未知说话人", stereo: "双声道", mono: "单声道", no_team: "无班组",
+    auto_score: "自动得分", final_score: "复核得分", live_total: "复核总分", listen: "收听", both: "双方", speed: "语速",
+    transcript: "转写文本", attention: "重点项：一票否决、未通过与低置信度", sections: "评分表", other_checks: "其他检查（不计分）",
+    passes: "通过项 {0} 项", agree: "同意", dispute: "驳回", reason_ph: "驳回理由（驳回时必填）", points: "分",
+    auto: "自动", confidence: "置信度", low_conf: "低置信度", comment: "复核意见", comment_ph: "写给坐席的复核意见",
+    submit: "提交复核", submitted: "已提交复核", undecided: "还有 {0} 项未通过或低置信度的项目未判定：{1}",
+    history: "操作记录", no_recording: "无录音：本通话由转写文本评分。", appeal: "申诉", appeal_ph: "申诉理由",
+    appeal_items: "申诉的项目（不选即全部未通过项）", appeal_by: "{0} 提出申诉：", ruling_by: "{0} 的裁决：",
+    uphold: "维持原评", overturn: "改判（申诉成立）", ruling_ph: "裁决理由", upheld: "维持原评", overturned: "申诉成立，已改判",
+    ruling_final: "裁决为最终结果，不可再次复核或申诉。", appeal_banner: "坐席已申诉，请主管裁决", appeal_window: "申诉期：复核后 {0} 天内",
+    auto_vs_reviewer: "自动 {0} → 复核 {1}", evidence: "依据", silence: "静音", hold: "等待", overtalk: "抢话",
+    agent_speech: "坐席语音（上）", customer_speech: "客户语音（下）", finding_marker: "问题标记", verdict: "判定", draft_kept: "草稿已保存在本机",
+    shortcuts: "快捷键：空格 播放/暂停 · J/L 后退/前进 5 秒 · N/P 下/上一个问题 · A 同意 · D 驳回",
+    score_below: "得分 {0} 低于 {1}", item_failed: "{0} 未通过", fatal_failed: "一票否决：{0} 未通过",
+    kinds: {finding: "判定问题", check: "判定项目", manual: "人工评分", points: "改分", score: "总分", comment: "意见", status: "状态",
+            appeal: "申诉", ruling: "裁决", reopen: "重新打开"},
+  },
+  en: {
+    app: "QA review", queue: "Queue", calibration: "Calibration", coaching: "Coaching", export_csv: "Export CSV", export_xlsx: "Export XLSX",
+    lang_switch: "中文", back: "‹ Queue", from: "From", to: "To", agent: "Agent", team: "Team", failed_check: "Failed check",
+    review_status: "Review status", flagged: "Flagged", fatal: "Fatal", score_min: "Score ≥", score_max: "Score ≤", sort: "Sort", apply: "Apply",
+    all: "all", any: "any", call: "Call", started: "Started", length: "Length", score: "Score", why_flagged: "Why flagged",
+    likely: "Likely confirmed", review: "Review", prev: "‹ Prev", next: "Next ›", page_of: "page {0} of {1}",
+    calls_match: " calls match", n_flagged: "{0} flagged", n_fatal: "{0} fatal",
+    pending: "pending", in_review: "in review", reviewed: "reviewed", appealed: "appealed", ruled: "ruled",
+    pass: "pass", fail: "fail", partial: "partial", "n/a": "n/a", manual: "manual",
+    agent_speaker: "agent", customer_speaker: "customer", unknown_speaker: "speaker ?", stereo: "stereo", mono: "mono", no_team: "no team",
+    auto_score: "Automatic score", final_score: "Reviewed score", live_total: "Review total", listen: "Listen to", both: "both", speed: "Speed",
+    transcript: "Transcript", attention: "Needs a decision: fatal, failed and low-confidence items", sections: "Scoring sheet",
+    other_checks: "Other checks (no points)", passes: "{0} passed items", agree: "Agree", dispute: "Dispute",
+    reason_ph: "reason (needed to dispute)", points: "pts", auto: "auto", confidence: "confidence", low_conf: "low confidence",
+    comment: "Comment", comment_ph: "the review's comment for the agent", submit: "Submit review", submitted: "Review submitted",
+    undecided: "{0} failed or low-confidence item(s) still need a decision: {1}", history: "History",
+    no_recording: "No recording: this call was scored from a transcript.", appeal: "Appeal", appeal_ph: "why the agent disputes this review",
+    appeal_items: "Items appealed (none ticked: every failed item)", appeal_by: "Appeal by {0}: ", ruling_by: "Ruling by {0}: ",
+    uphold: "Uphold review", overturn: "Overturn", ruling_ph: "ruling reason", upheld: "upheld", overturned: "overturned",
+    ruling_final: "The ruling is final: the call cannot be reviewed or appealed again.", appeal_banner: "The agent appealed: a senior rules",
+    appeal_window: "Appeals within {0} day(s) of the review", auto_vs_reviewer: "auto {0} → review {1}", evidence: "evidence",
+    silence: "silence", hold: "hold", overtalk: "overtalk", agent_speech: "agent speech (top)", customer_speech: "customer speech (bottom)",
+    finding_marker: "finding", verdict: "Verdict", draft_kept: "draft kept in this browser",
+    shortcuts: "Keys: Space play/pause · J/L −/+5 s · N/P next/previous finding · A agree · D dispute",
+    score_below: "score {0} is below {1}", item_failed: "{0} failed", fatal_failed: "fatal: {0} failed (一票否决)",
+    kinds: {finding: "finding", check: "item", manual: "manual points", points: "points", score: "score", comment: "comment",
+            status: "status", appeal: "appeal", ruling: "ruling", reopen: "reopen"},
+  },
+};
+function lang() { const l = localStorage.getItem("qa-lang"); return l === "en" ? "en" : "zh"; }
+function t(key, ...args) {
+  const d = I18N[lang()];
+  let s = key.includes(".") ? key.split(".").reduce((o, k) => (o || {})[k], d) : d[key];
+  if (s === undefined) s = key;
+  return String(s).replace(/\{(\d)\}/g, (_, i) => args[+i] === undefined ? "" : args[+i]);
+}
+function applyI18n(root) {
+  document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
+  (root || document).querySelectorAll("[data-i18n]").forEach(e => { e.textContent = t(e.dataset.i18n); });
+  (root || document).querySelectorAll("[data-i18n-ph]").forEach(e => { e.placeholder = t(e.dataset.i18nPh); });
+}
+let TITLES = {};
+// A check's automatic explanation in the interface language (the engine writes English with Chinese quotes).
+const WHY_ZH = [
+  [/^no violation found$/, "未发现违规"], [/^waiting for a reviewer$/, "待人工评分"],
+  [/^does not apply: /, "不适用："], [/^cannot be decided: /, "无法判定："],
+  [/no (「[^」]*」) from the agent heard/g, "未听到坐席说$1"], [/no (「[^」]*」) from the customer heard/g, "未听到客户说$1"],
+  [/the agent said /g, "坐席说了"], [/the customer said /g, "客户说了"], [/; nearest: /g, "；最接近："],
+  [/ for (「[^」]*」)/g, "（对应 $1）"], [/\(similarity ([\d.]+)\)/g, "（相似度 $1）"],
+  [/agent speech rate \(characters\/min\)/g, "坐席语速（字/分钟）"], [/longest silence \(s\)/g, "最长静音（秒）"],
+  [/overlaps of ≥ ([\d.]+) s started by agent/g, "坐席发起的 ≥$1 秒抢话"], [/\(not outside ([^)]*)\)/g, "（在 $1 之内）"],
+  [/\(not > ([^)]*)\)/g, "（未超过 $1）"], [/\(not ≥ ([^)]*)\)/g, "（未达到 $1）"], [/\(not ≤ ([^)]*)\)/g, "（未低于 $1）"],
+  [/agent spoke only ([\d.]+) s before the last ([\d.]+) s; at least ([\d.]+) s are needed to compare/g,
+   "最后 $2 秒之前坐席只说了 $1 秒，至少需要 $3 秒才能比较"], [/evidence: /g, "依据："],
+];
+function tWhy(text) {
+  if (!text || lang() !== "zh") return text || "";
+  return WHY_ZH.reduce((s, [re, to]) => s.replace(re, to), String(text));
+}
+function title(id) { return TITLES[id] || id; }
+function tFlag(reason) {  // the scorer's flag reasons, with titles in the interface language
+  let m;
+  if ((m = /^fatal: (\S+) failed/.exec(reason))) return t("fatal_failed", title(m[1]));
+  if ((m = /^score (\S+) is below (\S+)$/.exec(reason))) return t("score_below", m[1], m[2]);
+  if ((m = /^(\S+) failed$/.exec(reason))) return t("item_failed", title(m[1]));
+  return reason;
+}
+function langSwitch(rerender) {
+  const b = document.getElementById("lang");
+  if (!b) return;
+  b.textContent = t("lang_switch");
+  b.onclick = () => { localStorage.setItem("qa-lang", lang() === "zh" ? "en" : "zh"); applyI18n(); b.textContent = t("lang_switch"); if (rerender) rerender(); };
+}
