@@ -14,6 +14,8 @@ from qa_pipeline.review.app import create_app
 from qa_pipeline.review.state import User
 from qa_pipeline.store import Store
 
+from .review_calls import transcript_db, wb_db  # noqa: F401 (fixtures)
+
 TOKENS = {"t-reviewer-0123456789": User("王质检", "reviewer"), "t-senior-0123456789a": User("陈主管", "senior"),
           "t-agent-A001-0123456789": User("A001", "agent"), "t-admin-0123456789ab": User("admin", "admin", True)}
 
@@ -35,6 +37,17 @@ def as_(token: str) -> dict:
 
 
 REV, SEN, AGT, ADM = (as_(t) for t in TOKENS)
+
+
+def finish_review(client, call_id: str, headers=None) -> dict:
+    """Submit a call's sheet agreeing with every failed or low-confidence item (what a reviewer's 提交复核 does)."""
+    from qa_pipeline.review.sheet import needs_decision
+
+    report = client.get(f"/api/calls/{call_id}", headers=headers or REV).json()["report"]
+    items = {c["id"]: {"verdict": "agree"} for c in report["checks"] if needs_decision(c)}
+    r = client.post(f"/api/calls/{call_id}/review", headers=headers or REV, json={"items": items})
+    assert r.status_code == 200, r.text
+    return r.json()
 
 
 def test_tokens_are_required_when_users_are_configured(client):
@@ -79,18 +92,21 @@ def test_decisions_are_stored_with_user_and_never_overwritten(client, db):
     state = r.json()
     assert state["decisions"]["language.banned_phrase#0"]["value"] == "agree" and state["status"] == "in_review"
     client.post("/api/calls/c08/events", headers=REV, json={"kind": "score", "value": "35"})
-    client.post("/api/calls/c08/events", headers=REV, json={"kind": "status", "value": "reviewed"})
+    r = client.post("/api/calls/c08/events", headers=REV, json={"kind": "status", "value": "reviewed"})
+    assert r.status_code == 400 and "still need a decision" in r.json()["error"]  # the other failures are open
+    state = finish_review(client, "c08")
     con = sqlite3.connect(db)
-    assert con.execute("select count(*) from review_events where call_id = 'c08'").fetchone()[0] == 4
+    n = con.execute("select count(*) from review_events where call_id = 'c08'").fetchone()[0]
+    assert n == 3 + len([d for d in state["decisions"] if "#" not in d]) + 2  # + the score and status of the sheet
     assert con.execute("select status, reviewer, final_score, confirmed from call_reviews where call_id = 'c08'"
-                       ).fetchone() == ("reviewed", "王质检", 35.0, 1)
+                       ).fetchone() == ("reviewed", "王质检", state["final_score"], 1)
     hist = client.get("/api/calls/c08", headers=REV).json()["history"]
     assert [h["value"] for h in hist][:2] == ["dispute", "agree"] and hist[0]["reason"] == "客户先骂人"
     assert client.get("/api/queue?status=reviewed", headers=REV).json()["total"] == 1
 
 
 def test_appeal_then_senior_ruling(client):
-    client.post("/api/calls/c08/events", headers=REV, json={"kind": "status", "value": "reviewed"})
+    finish_review(client, "c08")
     r = client.post("/api/calls/c03/events", headers=AGT, json={"kind": "appeal", "reason": "不是我的通话"})
     assert r.status_code == 404  # not the agent's call
     r = client.post("/api/calls/c08/events", headers=REV, json={"kind": "appeal", "reason": "代坐席申诉"})
@@ -213,3 +229,133 @@ def test_users_file_gives_each_token_its_role(tmp_path):
     users = load_users(f)
     assert users["aaaaaaaaaaaaaaaa1"] == User("王芳", "reviewer", False)
     assert users["bbbbbbbbbbbbbbbb2"] == User("陈主管", "senior", True)
+
+
+# -- the workbench: one sheet per call, final score, appeals that hold (transcript calls: no ASR) --------------
+
+WB_TOKENS = {"t-reviewer-0123456789": User("王质检", "reviewer"), "t-senior-0123456789a": User("陈主管", "senior"),
+             "t-agent-A001-0123456789": User("A001", "agent"), "t-admin-0123456789ab": User("admin", "admin")}
+
+
+@pytest.fixture()
+def wb(wb_db):
+    return TestClient(create_app(Store(wb_db), WB_TOKENS))
+
+
+def _sheet(client, call_id: str) -> list[dict]:
+    return [c for c in client.get(f"/api/calls/{call_id}", headers=REV).json()["report"]["checks"]
+            if c.get("section") and c.get("points_possible") is not None]
+
+
+def test_the_sheet_is_submitted_in_one_transaction_and_scored_by_the_server(wb, wb_db):
+    items = _sheet(wb, "t1")
+    assert sum(c["points_possible"] for c in items) == 100  # the whole 100-point sheet is on the form
+    # every item its full points, except 服务热情 2 of 6 and one taboo phrase (−2): 100 − 4 − 2 = 94
+    given = {c["id"]: {"points": c["points_possible"]} for c in items}
+    given["attitude.warm"] = {"points": 2}
+    given["language.banned_phrase"] = {"points": -2, "verdict": "agree"}
+    given["opening.greeting"]["verdict"] = "agree"
+    given["closing.farewell"] = {"verdict": "dispute", "points": 1.5}  # no reason: the whole sheet is refused
+    r = wb.post("/api/calls/t1/review", headers=REV, json={"items": given, "comment": "态度需改进"})
+    assert r.status_code == 400 and "reason" in r.json()["error"]
+    con = sqlite3.connect(wb_db)
+    assert con.execute("select count(*) from review_events").fetchone()[0] == 0  # nothing half-stored
+    given["closing.farewell"]["reason"] = "说了再见，转写漏了"
+    r = wb.post("/api/calls/t1/review", headers=REV, json={"items": given, "comment": "态度需改进"})
+    assert r.status_code == 200, r.text
+    state = r.json()
+    assert state["status"] == "reviewed" and state["final_score"] == 94.0 and state["comment"] == "态度需改进"
+    assert con.execute("select status, final_score from call_reviews where call_id = 't1'").fetchone() == ("reviewed", 94.0)
+    kinds = [k for (k,) in con.execute("select kind from review_events order by event_id")]
+    assert kinds.count("points") == len(items) and kinds[-2:] == ["score", "status"]
+    assert con.execute("select count(distinct at) from review_events").fetchone()[0] == 1  # one moment, one transaction
+
+
+def test_disputing_a_failure_gives_its_points_back_and_the_total_follows(wb):
+    from qa_pipeline.review.sheet import final_score
+
+    report = wb.get("/api/calls/t1", headers=REV).json()["report"]
+    agreed = final_score(report, {"opening.greeting": "agree", "language.banned_phrase": "agree"}, {})
+    greeting = next(c for c in report["checks"] if c["id"] == "opening.greeting")
+    assert greeting["status"] == "fail" and agreed["total"] == report["score"]  # agreeing keeps the automatic score
+    # 服务用语: taboo −2, greeting 0, farewell 0 → floored at 0; the greeting alone disputed: −0.5 → still 0
+    alone = final_score(report, {"opening.greeting": "dispute", "language.banned_phrase": "agree"}, {})
+    assert alone["total"] == agreed["total"]
+    both = final_score(report, {"opening.greeting": "dispute", "language.banned_phrase": "dispute"}, {})
+    assert both["earned"] - agreed["earned"] == greeting["points_possible"] and both["total"] > agreed["total"]
+
+
+@pytest.mark.parametrize("event, says", [
+    ({"kind": "status", "value": "reviewed"}, "nothing has been reviewed"),
+    ({"kind": "points", "target": "attitude.warm", "value": "9"}, "between 0 and 6"),
+    ({"kind": "points", "target": "voice.volume", "value": "1"}, "not an item of this call's scoring sheet"),
+], ids=["untouched", "too-many-points", "not-on-sheet"])
+def test_mark_reviewed_and_points_are_checked(wb, event, says):
+    r = wb.post("/api/calls/t1/events", headers=REV, json=event)
+    assert r.status_code == 400 and says in r.json()["error"], r.text
+
+
+def test_submit_is_refused_while_a_failed_item_is_undecided_and_names_it(wb):
+    r = wb.post("/api/calls/t1/review", headers=REV, json={"items": {"language.banned_phrase": {"verdict": "agree"}}})
+    assert r.status_code == 400
+    err = r.json()["error"]
+    assert "2 failed or low-confidence item(s)" in err and "开头语" in err and "结束语" in err and "服务禁语" not in err
+    assert wb.get("/api/calls/t1", headers=REV).json()["review"]["status"] == "pending"
+    r = wb.post("/api/calls/t2/review", headers=REV, json={"items": {}})  # nothing failed: the sheet can go as it is
+    assert r.status_code == 200 and r.json()["final_score"] == wb.get("/api/calls/t2", headers=REV).json()["report"]["score"]
+
+
+def test_a_ruling_is_final_and_an_overturn_rescores(wb, wb_db):
+    before = finish_review(wb, "t1")
+    r = wb.post("/api/calls/t1/events", headers=AGT, json={"kind": "appeal", "target": "opening.greeting,nope",
+                                                            "reason": "我说了您好"})
+    assert r.status_code == 400 and "nope" in r.json()["error"]
+    r = wb.post("/api/calls/t1/events", headers=AGT, json={"kind": "appeal", "reason": "我说了您好，也没说不知道",
+                                                            "target": "opening.greeting,language.banned_phrase"})
+    assert r.status_code == 200 and r.json()["status"] == "appealed"
+    assert wb.post("/api/calls/t1/review", headers=REV, json={"items": {}}).status_code == 403  # a reviewer waits
+    r = wb.post("/api/calls/t1/events", headers=SEN, json={"kind": "ruling", "value": "overturned", "reason": "录音里有您好"})
+    after = r.json()
+    assert r.status_code == 200 and after["status"] == "ruled"
+    assert after["decisions"]["opening.greeting"] == {**after["decisions"]["opening.greeting"], "value": "dispute", "user": "陈主管"}
+    assert after["decisions"]["language.banned_phrase"]["value"] == "dispute" and "closing.farewell" not in after["points"]
+    assert after["final_score"] > before["final_score"]
+    assert sqlite3.connect(wb_db).execute("select final_score from call_reviews where call_id = 't1'").fetchone()[0] == after["final_score"]
+    for headers, event in ((SEN, {"kind": "status", "value": "reviewed"}), (REV, {"kind": "check", "target": "opening.greeting", "value": "agree"}),
+                           (AGT, {"kind": "appeal", "reason": "再申诉一次"}), (SEN, {"kind": "ruling", "value": "upheld", "reason": "x"})):
+        r = wb.post("/api/calls/t1/events", headers=headers, json=event)
+        assert r.status_code == 403, (event, r.text)
+    assert wb.post("/api/calls/t1/review", headers=SEN, json={"items": {}}).status_code == 403
+    r = wb.post("/api/calls/t1/events", headers=SEN, json={"kind": "reopen", "reason": "x"})
+    assert r.status_code == 403 and "admin" in r.json()["error"]
+    r = wb.post("/api/calls/t1/events", headers=ADM, json={"kind": "reopen", "reason": "裁决录错了"})
+    assert r.status_code == 200 and r.json()["status"] == "in_review" and r.json()["reopened"]["by"] == "admin"
+
+
+def test_the_agent_sees_every_verdict_points_and_comment(wb):
+    wb.post("/api/calls/t1/review", headers=REV, json={"items": {
+        "language.banned_phrase": {"verdict": "agree"}, "opening.greeting": {"verdict": "agree"},
+        "closing.farewell": {"verdict": "dispute", "reason": "转写漏了再见"}, "attitude.warm": {"points": 3}},
+        "comment": "注意礼貌用语"})
+    review = wb.get("/api/calls/t1", headers=AGT).json()["review"]
+    assert review["decisions"]["closing.farewell"]["reason"] == "转写漏了再见" and review["points"]["attitude.warm"] == 3
+    assert review["comment"] == "注意礼貌用语" and review["final_score"] is not None
+
+
+def test_the_appeal_window_closes(wb_db):
+    c = TestClient(create_app(Store(wb_db), WB_TOKENS, appeal_days=0))
+    finish_review(c, "t1")
+    r = c.post("/api/calls/t1/events", headers=AGT, json={"kind": "appeal", "reason": "晚了"})
+    assert r.status_code == 403 and "appeal window" in r.json()["error"]
+    assert c.get("/api/me", headers=AGT).json()["appeal_days"] == 0
+
+
+def test_times_zone_and_titles(wb_db):
+    from qa_pipeline.errors import ConfigError
+
+    c = TestClient(create_app(Store(wb_db), WB_TOKENS))
+    assert c.get("/api/me", headers=REV).json()["tz"] == "Asia/Shanghai"
+    assert c.get("/api/titles", headers=REV).json()["language.banned_phrase"] == "服务禁语"
+    assert TestClient(create_app(Store(wb_db), WB_TOKENS, tz="Europe/Berlin")).get("/api/me", headers=REV).json()["tz"] == "Europe/Berlin"
+    with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
+        create_app(Store(wb_db), WB_TOKENS, tz="Mars/Olympus")

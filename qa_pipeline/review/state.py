@@ -117,7 +117,7 @@ def _appeal_window(state: dict, now: dt.datetime, appeal_days: float | None) -> 
     if appeal_days is None or not state.get("reviewed_at"):
         return
     reviewed = dt.datetime.fromisoformat(state["reviewed_at"].rstrip("Z"))
-    if now - reviewed > dt.timedelta(days=appeal_days):
+    if now - reviewed >= dt.timedelta(days=appeal_days):
         raise PermissionDenied(f"the appeal window of {appeal_days:g} day(s) after the review has closed")
 
 

@@ -78,7 +78,7 @@ const WHY_ZH = [
   [/ for (「[^」]*」)/g, "（对应 $1）"], [/\(similarity ([\d.]+)\)/g, "（相似度 $1）"],
   [/agent speech rate \(characters\/min\)/g, "坐席语速（字/分钟）"], [/longest silence \(s\)/g, "最长静音（秒）"],
   [/overlaps of ≥ ([\d.]+) s started by agent/g, "坐席发起的 ≥$1 秒抢话"], [/\(not outside ([^)]*)\)/g, "（在 $1 之内）"],
-  [/\(not > ([^)]*)\)/g, "（未超过 $1）"], [/\(not ≥ ([^)]*)\)/g, "（未达到 $1）"], [/\(not ≤ ([^)]*)\)/g, "（未低于 $1）"],
+  [/\(not > ([^)]*)\)/g, "（未超过 $1）"], [/\(outside ([^)]*)\)/g, "（超出 $1）"], [/\(not ≥ ([^)]*)\)/g, "（未达到 $1）"], [/\(not ≤ ([^)]*)\)/g, "（未低于 $1）"],
   [/agent spoke only ([\d.]+) s before the last ([\d.]+) s; at least ([\d.]+) s are needed to compare/g,
    "最后 $2 秒之前坐席只说了 $1 秒，至少需要 $3 秒才能比较"], [/evidence: /g, "依据："],
 ];
