@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from .conftest import HTML_TEXT
+from .review_calls import transcript_db, wb_db  # noqa: F401 (fixtures)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed "
@@ -84,7 +85,7 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
     rows = page.locator("#queue tbody tr")
     assert rows.count() == 4
     assert rows.first.get_attribute("data-call") == "c08"  # the fatal call comes first
-    assert "1 fatal" in page.locator("#counts").inner_text()
+    assert "1 通一票否决" in page.locator("#counts").inner_text()  # zh-CN by default
     shot(page, "queue", tmp_path)
 
     # filter: calls that failed the taboo-phrase check
@@ -109,30 +110,27 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
     page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.5")
     shot(page, "call", tmp_path)
 
-    # dispute one finding (with a reason), agree with another
-    disputed = page.locator("[data-finding='privacy.identity_verification#0']")
-    disputed.locator("input").fill("客户已主动报出保单号")
+    # dispute one item (with a reason), agree with every other open one, submit the sheet
+    disputed = page.locator("[data-item='privacy.identity_verification']")
+    disputed.locator("input.reason").fill("客户已主动报出保单号")
     disputed.locator("button.dispute").click()
-    page.wait_for_selector("[data-finding='privacy.identity_verification#0'] button.dispute.on")
-    page.locator("[data-finding='language.banned_phrase#0'] button.agree").click()
-    page.wait_for_selector("[data-finding='language.banned_phrase#0'] button.agree.on")
-    page.fill("#final-score", "40")
-    page.click("#save-score")
-    page.click("#mark-reviewed")
-    page.wait_for_function("document.getElementById('status').textContent === 'reviewed'")
+    for row in page.locator("#attention .item.open").all():
+        row.locator("button.agree").click()
+    total = page.locator("#total").inner_text()
+    page.click("#submit")
+    page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
 
     # reload: the decisions are stored
     page.reload()
-    page.wait_for_selector("[data-finding='language.banned_phrase#0'] button.agree.on")
-    assert page.locator("[data-finding='privacy.identity_verification#0'] button.dispute.on").count() == 1
-    assert page.locator("[data-finding='privacy.identity_verification#0'] input").input_value() == "客户已主动报出保单号"
+    page.wait_for_selector("[data-item='language.banned_phrase'] button.agree.on")
+    assert page.locator("[data-item='privacy.identity_verification'] button.dispute.on").count() == 1
+    assert page.locator("[data-item='privacy.identity_verification'] input.reason").input_value() == "客户已主动报出保单号"
     assert "王质检" in page.locator("#history").inner_text()
     shot(page, "call_reviewed", tmp_path)
     con = sqlite3.connect(db)
-    assert con.execute("select kind, target, value, user from review_events order by event_id").fetchall()[:2] == [
-        ("finding", "privacy.identity_verification#0", "dispute", "王质检"),
-        ("finding", "language.banned_phrase#0", "agree", "王质检")]
-    assert con.execute("select status, final_score from call_reviews where call_id = 'c08'").fetchone() == ("reviewed", 40.0)
+    assert ("check", "privacy.identity_verification", "dispute", "王质检") in con.execute(
+        "select kind, target, value, user from review_events order by event_id").fetchall()
+    assert con.execute("select status, final_score from call_reviews where call_id = 'c08'").fetchone() == ("reviewed", float(total))
 
     # back in the queue the call shows as reviewed
     page.goto(url + "/?status=reviewed")
@@ -150,18 +148,19 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
 def test_manual_items_and_comment_are_kept(server, page, tmp_path):
     url, db = server
     page.goto(url + "/call/c01")
-    box = page.wait_for_selector("input[data-manual]")
-    item = box.get_attribute("data-manual")
-    box.fill("1")
-    page.locator(f"input[data-manual='{item}'] + button, input[data-manual='{item}'] ~ button").first.click()
-    page.wait_for_function(f"document.querySelector(\"#history\").textContent.includes('{item}')")
+    page.wait_for_selector("[data-item='attitude.warm'] input.points")
+    page.fill("[data-item='attitude.warm'] input.points", "5")
     page.fill("#comment", "开场白标准，语速偏快")
-    page.click("#save-comment")
-    page.wait_for_function("document.querySelector('#history').textContent.includes('开场白标准')")
+    for row in page.locator("#attention .item.open").all():
+        row.locator("button.agree").click()
+    page.click("#submit")
+    page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
     page.reload()
-    page.wait_for_selector("input[data-manual]")
-    assert page.locator(f"input[data-manual='{item}']").input_value() == "1"
+    page.wait_for_selector("[data-item='attitude.warm'] input.points")
+    assert page.locator("[data-item='attitude.warm'] input.points").input_value() == "5"
     assert page.locator("#comment").input_value() == "开场白标准，语速偏快"
+    con = sqlite3.connect(db)
+    assert con.execute("select value from review_events where kind = 'points' and target = 'attitude.warm'").fetchone() == ("5",)
 
 
 def test_transcript_html_is_shown_as_text(server, page, tmp_path):
@@ -171,7 +170,7 @@ def test_transcript_html_is_shown_as_text(server, page, tmp_path):
     assert HTML_TEXT in page.locator("#transcript").inner_text()
     assert page.locator("#transcript img, #transcript b").count() == 0
     assert page.title() != "pwned"
-    assert "scored from a transcript" in page.locator("#player").inner_text()  # no audio to play
+    assert "由转写文本评分" in page.locator("#player").inner_text()  # no audio to play
     shot(page, "call_html", tmp_path)
 
 
@@ -204,9 +203,11 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
     with review_server(db, "--users", str(users)) as url:
         ctx = page.context
         page.goto(url + "/call/c08?token=reviewer-token-0123456")  # the reviewer finishes the review
-        page.wait_for_selector("#mark-reviewed")
-        page.click("#mark-reviewed")
-        page.wait_for_function("document.getElementById('status').textContent === 'reviewed'")
+        page.wait_for_selector("#submit")
+        for row in page.locator("#attention .item.open").all():
+            row.locator("button.agree").click()
+        page.click("#submit")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
         assert page.locator("#appeal").count() == 0  # reviewers do not appeal
 
         ctx.clear_cookies()
@@ -215,19 +216,145 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
         assert [r.get_attribute("data-call") for r in page.locator("#queue tbody tr").all()] == ["c08"]
         page.click("#queue tbody tr a")
         page.wait_for_selector("#appeal")
-        assert not page.locator("#mark-reviewed").is_visible() and not page.locator(".decide").first.is_visible()
+        assert not page.locator("#submit").is_visible() and page.locator(".decide button").first.is_disabled()
         page.fill("#appeal-reason", "客户要求我读出登记的电话号码")
         page.click("#appeal")
-        page.wait_for_function("document.getElementById('status').textContent === 'appealed'")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'appealed'")
         shot(page, "appeal", tmp_path)
 
         ctx.clear_cookies()
         page.goto(url + "/call/c08?token=senior-token-01234567")  # the senior gives the final ruling
         page.wait_for_selector("#ruling-reason")
-        assert "客户要求我读出登记的电话号码" in page.locator("#appeal-box").inner_text()
+        assert "客户要求我读出登记的电话号码" in page.locator("#banner").inner_text()  # the appeal is on top
         page.fill("#ruling-reason", "保密信息不得主动告知")
-        page.click("text=Uphold review")
-        page.wait_for_function("document.getElementById('status').textContent === 'ruled'")
+        page.click("#uphold")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'ruled'")
         page.reload()
         page.wait_for_selector("#appeal-box")
-        assert "upheld" in page.locator("#appeal-box").inner_text() and "陈主管" in page.locator("#appeal-box").inner_text()
+        assert "维持原评" in page.locator("#appeal-box").inner_text() and "陈主管" in page.locator("#appeal-box").inner_text()
+
+
+# -- the workbench on transcript calls (no ASR): drafts, live total, refusals in view, final rulings ----------
+
+@pytest.fixture()
+def wb_server(wb_db):
+    with review_server(wb_db, "--user", "王质检", "--role", "reviewer") as url:
+        yield url, wb_db
+
+
+def _in_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    vh = page.viewport_size["height"]
+    return box is not None and box["height"] > 0 and 0 <= box["y"] and box["y"] + box["height"] <= vh
+
+
+def test_typed_text_survives_other_actions_and_a_reload(wb_server, page, tmp_path):
+    url, db = wb_server
+    page.goto(url + "/call/t1")
+    page.wait_for_selector("[data-item='closing.farewell'] input.reason")
+    assert page.locator("#submit").inner_text() == "提交复核" and "服务禁语" in page.locator("#attention").inner_text()
+    page.fill("[data-item='closing.farewell'] input.reason", "转写漏了“再见”")
+    page.click("[data-item='language.banned_phrase'] button.agree")  # another control: the reason stays
+    page.wait_for_selector("[data-item='language.banned_phrase'] button.agree.on")
+    assert page.locator("[data-item='closing.farewell'] input.reason").input_value() == "转写漏了“再见”"
+    for item, pts in (("attitude.warm", "3"), ("info.complete", "4"), ("voice.clear", "1.5")):
+        page.fill(f"[data-item='{item}'] input.points", pts)
+    page.click("[data-item='closing.farewell'] button.dispute")
+    page.click("#lang")  # the English switch re-renders the page: nothing typed is lost
+    assert page.locator("#submit").inner_text() == "Submit review"
+    assert page.locator("[data-item='attitude.warm'] input.points").input_value() == "3"
+    page.click("#lang")
+    page.reload()
+    page.wait_for_selector("[data-item='closing.farewell'] button.dispute.on")
+    assert page.locator("[data-item='closing.farewell'] input.reason").input_value() == "转写漏了“再见”"
+    assert [page.locator(f"[data-item='{i}'] input.points").input_value() for i in ("attitude.warm", "info.complete", "voice.clear")] == ["3", "4", "1.5"]
+    assert page.locator("[data-item='language.banned_phrase'] button.agree.on").count() == 1
+    assert sqlite3.connect(db).execute("select count(*) from review_events").fetchone()[0] == 0  # a draft, not stored
+
+
+def test_live_total_refused_submit_in_view_and_the_stored_score(wb_server, page, tmp_path):
+    url, db = wb_server
+    page.goto(url + "/call/t1")
+    page.wait_for_selector("#total")
+    auto = float(page.locator("#auto-score").inner_text())
+    assert float(page.locator("#total").inner_text()) == auto  # nothing decided yet: the automatic score
+    page.fill("[data-item='attitude.warm'] input.points", "6")
+    page.wait_for_function(f"Number(document.getElementById('total').textContent) > {auto}")
+    with_warm = float(page.locator("#total").inner_text())
+    page.fill("[data-item='attitude.warm'] input.points", "0")
+    page.wait_for_function(f"Number(document.getElementById('total').textContent) < {with_warm}")
+    sub = page.locator("[data-section='服务态度'] .subtotal").inner_text()
+    assert sub.startswith("3.0 / 9.0")  # interruption 3 of 3 + 服务热情 0 of 6 (hasty closing does not apply)
+
+    page.mouse.wheel(0, 5000)  # scrolled far down the sheet, the refusal still shows next to the button
+    page.click("#submit")
+    err = page.locator("#submit-error")
+    assert "还有 3 项" in err.inner_text() and "开头语" in err.inner_text()
+    assert _in_view(page, "#submit-error") and _in_view(page, "#submit")
+    assert page.locator(".item.open").count() == 3
+    assert sqlite3.connect(db).execute("select count(*) from review_events").fetchone()[0] == 0
+    shot(page, "workbench_refused", tmp_path)
+
+    page.click("[data-item='language.banned_phrase'] button.agree")
+    page.click("[data-item='opening.greeting'] button.agree")
+    page.fill("[data-item='closing.farewell'] input.reason", "转写漏了再见")
+    page.click("[data-item='closing.farewell'] button.dispute")
+    shown = float(page.locator("#total").inner_text())
+    page.click("#submit")
+    page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
+    con = sqlite3.connect(db)
+    assert con.execute("select status, final_score from call_reviews where call_id = 't1'").fetchone() == ("reviewed", shown)
+    assert con.execute("select count(distinct at) from review_events").fetchone()[0] == 1  # one request, one transaction
+    assert page.evaluate("localStorage.getItem('qa-draft:t1')") is None  # the draft is gone once stored
+    shot(page, "workbench_submitted", tmp_path)
+
+
+def test_an_appeal_is_ruled_once_and_the_ruling_is_final(wb_db, tmp_path, page):
+    users = tmp_path / "users.yaml"
+    users.write_text("users:\n  - {name: 王质检, token: reviewer-token-0123456, role: reviewer}\n"
+                     "  - {name: A001, token: agent-token-A001-0123, role: agent}\n"
+                     "  - {name: 陈主管, token: senior-token-01234567, role: senior}\n", encoding="utf-8")
+    with review_server(wb_db, "--users", str(users)) as url:
+        ctx = page.context
+        page.goto(url + "/call/t1?token=reviewer-token-0123456")
+        page.wait_for_selector("#attention .item")
+        for item in ("language.banned_phrase", "opening.greeting", "closing.farewell"):
+            page.click(f"[data-item='{item}'] button.agree")
+        page.fill("#comment", "开头语和结束语都缺")
+        page.click("#submit")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
+        reviewed = float(page.locator("#final-score").inner_text())
+
+        ctx.clear_cookies()
+        page.goto(url + "/call/t1?token=agent-token-A001-0123")  # the agent sees the verdicts and appeals two items
+        page.wait_for_selector("#appeal")
+        assert page.locator("[data-item='opening.greeting'] button.agree.on").count() == 1
+        assert page.locator("#comment").input_value() == "开头语和结束语都缺" and page.locator("#comment").is_disabled()
+        page.check(".appeal-item input[value='opening.greeting']")
+        page.check(".appeal-item input[value='language.banned_phrase']")
+        page.fill("#appeal-reason", "我问候了客户")
+        page.click("#appeal")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'appealed'")
+
+        ctx.clear_cookies()
+        page.goto(url + "/call/t1?token=senior-token-01234567")  # the senior sees the appeal on top, side by side
+        page.wait_for_selector("#banner tr[data-appealed='opening.greeting']")
+        assert page.locator("#banner tr[data-appealed]").count() == 2 and _in_view(page, "#overturn")
+        page.fill("#ruling-reason", "录音里有问候")
+        page.click("#overturn")
+        page.wait_for_function("document.getElementById('status').dataset.status === 'ruled'")
+        assert float(page.locator("#final-score").inner_text()) > reviewed  # the overturn rescored the call
+        assert page.locator("[data-item='opening.greeting'] button.dispute.on").count() == 1
+        assert not page.locator("#submit").is_visible() and "不可再次复核或申诉" in page.locator("#banner").inner_text()
+        shot(page, "workbench_ruled", tmp_path)
+
+        ctx.clear_cookies()
+        page.goto(url + "/call/t1?token=agent-token-A001-0123")  # no second appeal
+        page.wait_for_selector("#banner .ruled")
+        assert page.locator("#appeal").count() == 0
+        r = httpx.post(url + "/api/calls/t1/events", json={"kind": "appeal", "reason": "再申诉"},
+                       headers={"authorization": "Bearer agent-token-A001-0123"})
+        assert r.status_code == 403
+        r = httpx.post(url + "/api/calls/t1/events", json={"kind": "status", "value": "reviewed"},
+                       headers={"authorization": "Bearer reviewer-token-0123456"})
+        assert r.status_code == 403

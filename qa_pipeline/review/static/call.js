@@ -118,7 +118,7 @@ function renderTimeline() {
   markers.sort((a, b) => a.start - b.start);
   for (const mk of markers) {
     const e = r(mk.start, Math.max(mk.end, mk.start + duration / 200), 0, 12, "tl-marker", title(mk.id));
-    e.dataset.item = mk.id;
+    e.dataset.marker = mk.id;
     e.addEventListener("click", ev => { ev.stopPropagation(); focusItem(mk.id); seek(mk.start); });
     parts.push(e);
   }
