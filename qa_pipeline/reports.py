@@ -57,9 +57,21 @@ def load_calls(store: Store, period: Period = Period(), status: str | None = "sc
         if name not in calls:
             calls[name] = np.nan
     calls["day"] = calls["started_at"].dt.date
+    _final_scores(store, calls)
     for col in ("flagged", "fatal"):
         calls[col] = calls[col].fillna(False).astype(bool)
     return calls
+
+
+def _final_scores(store: Store, calls: pd.DataFrame) -> None:
+    """Add ``auto_score``, ``final_score`` (the submitted review's, else the automatic one) and ``reviewed``."""
+    from .store import reviews
+
+    calls["auto_score"] = calls["score"]
+    done = reviews.final_scores(store).set_index("call_id")["reviewed_score"] if len(calls) else pd.Series(dtype=float)
+    given = calls["call_id"].map(done)
+    calls["reviewed"] = given.notna()
+    calls["final_score"] = given.where(given.notna(), calls["score"]).astype(float)
 
 
 def load_checks(store: Store, period: Period = Period()) -> pd.DataFrame:
@@ -75,8 +87,10 @@ def _indicators(g: pd.DataFrame) -> pd.Series:
         "calls": len(g),
         "audio_h": g["duration_s"].sum() / 3600,
         "aht_s": g["duration_s"].mean(),
-        "mean_score": g["score"].mean(),
-        "min_score": g["score"].min(),
+        "mean_score": g["final_score"].mean(),  # the reviewed score where a review was submitted
+        "min_score": g["final_score"].min(),
+        "mean_auto_score": g["auto_score"].mean(),
+        "reviewed": int(g["reviewed"].sum()),
         "flagged": int(g["flagged"].sum()),
         "flagged_rate": g["flagged"].mean(),
         "fatal": int(g["fatal"].sum()),
@@ -107,7 +121,7 @@ def _group(calls: pd.DataFrame, checks: pd.DataFrame, by: list[str]) -> pd.DataF
     rates = _fail_rates(checks, by)
     if not rates.empty:
         out = out.join(rates, how="left")
-    for col in ("calls", "flagged", "fatal"):
+    for col in ("calls", "reviewed", "flagged", "fatal"):
         out[col] = out[col].astype(int)
     return out.reset_index()
 

@@ -359,3 +359,24 @@ def test_times_zone_and_titles(wb_db):
     assert TestClient(create_app(Store(wb_db), WB_TOKENS, tz="Europe/Berlin")).get("/api/me", headers=REV).json()["tz"] == "Europe/Berlin"
     with pytest.raises(ConfigError, match="unknown time zone 'Mars/Olympus'"):
         create_app(Store(wb_db), WB_TOKENS, tz="Mars/Olympus")
+
+
+def test_reports_and_exports_carry_the_final_score(wb, wb_db):
+    from qa_pipeline.reports import build_report
+
+    auto = wb.get("/api/calls/t1", headers=REV).json()["report"]["score"]
+    state = wb.post("/api/calls/t1/review", headers=REV, json={"items": {
+        "language.banned_phrase": {"verdict": "agree"}, "opening.greeting": {"verdict": "agree"},
+        "closing.farewell": {"verdict": "agree"}, "attitude.warm": {"points": 6}}}).json()
+    assert state["final_score"] != auto
+    views = build_report(Store(wb_db))
+    a = views["agents"].set_index("agent_id")
+    assert a.loc["A001", "mean_score"] == state["final_score"] and a.loc["A001", "mean_auto_score"] == auto
+    assert a.loc["A001", "reviewed"] == 1 and a.loc["A002", "reviewed"] == 0
+    assert a.loc["A002", "mean_score"] == a.loc["A002", "mean_auto_score"]  # unreviewed: the automatic score
+    team = views["teams"].set_index("team").loc["车险一组"]
+    assert team["mean_score"] == pytest.approx((state["final_score"] + a.loc["A002", "mean_auto_score"]) / 2)
+    csv = wb.get("/api/export.csv", headers=REV).content.decode("utf-8-sig").splitlines()
+    head = csv[0].split(",")
+    last = csv[-1].split(",")
+    assert float(last[head.index("auto_score")]) == auto and float(last[head.index("final_score")]) == state["final_score"]

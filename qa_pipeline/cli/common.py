@@ -109,11 +109,12 @@ def to_json(data: Any) -> str:
 
 # What fits a terminal; every column is in the csv/xlsx/parquet output.
 TERMINAL_COLUMNS = {
-    "days": ["day", "calls", "audio_h", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
-             "agent_interrupt_rate", "failed_files"],
-    "agents": ["agent_id", "agent_name", "team", "calls", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
-               "agent_interrupt_rate"],
-    "teams": ["team", "calls", "aht_s", "mean_score", "flagged_rate", "fatal", "silence_rate", "agent_interrupt_rate"],
+    "days": ["day", "calls", "audio_h", "aht_s", "mean_score", "mean_auto_score", "reviewed", "flagged", "fatal",
+             "silence_rate", "agent_interrupt_rate", "failed_files"],
+    "agents": ["agent_id", "agent_name", "team", "calls", "aht_s", "mean_score", "mean_auto_score", "reviewed", "flagged",
+               "fatal", "silence_rate", "agent_interrupt_rate"],
+    "teams": ["team", "calls", "aht_s", "mean_score", "mean_auto_score", "reviewed", "flagged_rate", "fatal",
+              "silence_rate", "agent_interrupt_rate"],
     "checks": ["check_id", "applicable", "fails", "fail_rate", "hits", "not_applicable", "trend_per_week"],
     "calibration": ["check_id", "calls_judged", "agreed", "disputed", "precision_rate", "kappa_auto_human",
                     "kappa_reviewers"],

@@ -18,8 +18,8 @@ from ..store import Store, reviews
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-EVENT_COLUMNS = ["event_id", "at", "call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged",
-                 "fatal", "user", "role", "kind", "target", "check_id", "auto_status", "value", "reason"]
+EVENT_COLUMNS = ["event_id", "at", "call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "final_score",
+                 "flagged", "fatal", "user", "role", "kind", "target", "check_id", "auto_status", "value", "reason"]
 SUMMARY_COLUMNS = ["call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged", "fatal",
                    "status", "reviewer", "final_score", "score_change", "confirmed", "n_events", "updated_at"]
 

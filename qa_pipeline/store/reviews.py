@@ -37,12 +37,16 @@ def add_event(db: DB, event: dict[str, Any], state: dict[str, Any] | None) -> No
 
 
 def events_frame(db: DB) -> pd.DataFrame:
-    """Every review event (oldest first) with its call's agent, team, start, automatic score and flags."""
+    """Every review event (oldest first) with its call's agent, team, start, automatic and final score (the
+    submitted review's, else the automatic one) and flags."""
     e, c = t.review_events.c, t.calls.c
+    r = t.call_reviews.c
+    final = sa.case((r.status.in_(REVIEWED) & r.final_score.is_not(None), r.final_score), else_=c.score)
     return frame(db, sa.select(e.event_id, e.at, e.call_id, c.agent_id, c.agent_name, c.team, c.started_at,
-                               c.score.label("auto_score"), c.flagged, c.fatal, e.user, e.role, e.kind, e.target,
-                               e.value, e.reason)
-                 .select_from(t.review_events.outerjoin(t.calls, c.call_id == e.call_id)).order_by(e.event_id))
+                               c.score.label("auto_score"), final.label("final_score"), c.flagged, c.fatal, e.user,
+                               e.role, e.kind, e.target, e.value, e.reason)
+                 .select_from(t.review_events.outerjoin(t.calls, c.call_id == e.call_id)
+                              .outerjoin(t.call_reviews, r.call_id == e.call_id)).order_by(e.event_id))
 
 
 def auto_statuses(db: DB, statuses: Iterable[str] | None = None, *, judged_only: bool = False) -> pd.DataFrame:
@@ -100,3 +104,14 @@ def ranker_frames(db: DB, *, labelled: bool, include_reviewed: bool = False,
                     .where(f.kind == "finding", f.call_id.in_(ids)).group_by(f.call_id))
     return calls, fails, sim
 
+
+
+REVIEWED = ("reviewed", "appealed", "ruled")  # a reviewer's score stands (an appeal is pending or ruled)
+
+
+def final_scores(db: DB) -> pd.DataFrame:
+    """``call_id, review_status, reviewed_score`` of every call whose review was submitted (the score a
+    reviewer — or a senior's ruling — gave; reports take it as the call's final score, else the automatic one)."""
+    r = t.call_reviews.c
+    return frame(db, sa.select(r.call_id, r.status.label("review_status"), r.final_score.label("reviewed_score"))
+                 .where(r.status.in_(REVIEWED), r.final_score.is_not(None)))
