@@ -380,3 +380,19 @@ def test_reports_and_exports_carry_the_final_score(wb, wb_db):
     head = csv[0].split(",")
     last = csv[-1].split(",")
     assert float(last[head.index("auto_score")]) == auto and float(last[head.index("final_score")]) == state["final_score"]
+
+
+def test_claims_and_my_queue(wb_db):
+    tokens = {**WB_TOKENS, "t-reviewer2-0123456789": User("李质检", "reviewer")}
+    c = TestClient(create_app(Store(wb_db), tokens))
+    R2 = as_("t-reviewer2-0123456789")
+    assert c.post("/api/calls/t1/events", headers=REV, json={"kind": "claim"}).json()["assignee"] == "王质检"
+    r = c.post("/api/calls/t1/events", headers=R2, json={"kind": "claim"})
+    assert r.status_code == 403 and "王质检 has already claimed" in r.json()["error"]
+    r = c.post("/api/calls/t2/events", headers=R2, json={"kind": "claim", "target": "王质检"})
+    assert r.status_code == 403 and "senior" in r.json()["error"]
+    assert c.post("/api/calls/t2/events", headers=SEN, json={"kind": "claim", "target": "李质检"}).status_code == 200
+    mine = [[x["call_id"] for x in c.get("/api/queue?mine=true", headers=h).json()["items"]] for h in (REV, R2)]
+    assert mine == [["t1"], ["t2"]]  # each reviewer's own queue
+    assert c.get("/api/queue", headers=REV).json()["counts"]["by_status"] == {"pending": 2}  # a claim is not a review
+    assert c.post("/api/calls/t1/events", headers=AGT, json={"kind": "claim"}).status_code == 403

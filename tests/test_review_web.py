@@ -358,3 +358,23 @@ def test_an_appeal_is_ruled_once_and_the_ruling_is_final(wb_db, tmp_path, page):
         r = httpx.post(url + "/api/calls/t1/events", json={"kind": "status", "value": "reviewed"},
                        headers={"authorization": "Bearer reviewer-token-0123456"})
         assert r.status_code == 403
+
+
+def test_claim_my_queue_and_submit_and_next(wb_server, page, tmp_path):
+    url, db = wb_server
+    page.goto(url + "/call/t2")
+    page.click("#claim")
+    page.wait_for_selector("#assignee")
+    page.goto(url + "/call/t1")
+    page.click("#claim")
+    page.wait_for_selector("#assignee")
+    page.goto(url + "/?mine=true")
+    page.wait_for_function("document.querySelectorAll('#queue tbody tr').length === 2")
+    assert "认领人：王质检" in page.locator("#queue").inner_text()
+    shot(page, "workbench_my_queue", tmp_path)
+    page.goto(url + "/call/t2")  # nothing failed on t2: the sheet goes as it is, then the next claimed call opens
+    page.wait_for_selector("#submit-next")
+    page.click("#submit-next")
+    page.wait_for_url(url + "/call/t1")
+    page.wait_for_selector("#attention .item")
+    assert sqlite3.connect(db).execute("select status, assignee from call_reviews where call_id = 't2'").fetchone() == ("reviewed", "王质检")

@@ -138,7 +138,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               date_to: Optional[str] = Query(None, alias="to"), agent: Optional[str] = None,
               team: Optional[str] = None, check: Optional[str] = None, status: Optional[str] = None,
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
-              max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1),
+              max_score: Optional[float] = None, mine: Optional[bool] = None, assignee: Optional[str] = None,
+              sort: str = "priority", page: int = Query(1, ge=1),
               size: int = Query(50, ge=1, le=200)):
         from ..reports import parse_day
 
@@ -147,7 +148,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         f = calls_queue.QueueFilter(start=parse_day(date_from), end=parse_day(date_to),
                         own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
                         agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
-                        min_score=min_score, max_score=max_score, review_status=status)
+                        min_score=min_score, max_score=max_score, review_status=status,
+                        assignee=u.name if mine else (assignee or None))  # mine: "my queue"
         page_ = calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
         page_["items"] = masked(u, page_["items"])
         return page_

@@ -23,7 +23,7 @@ from ..store.calls import scored_call, stored_report
 from . import sheet
 
 ROLES = ("agent", "reviewer", "senior", "admin")
-KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen")
+KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim")
 DECIDING = ("finding", "check", "manual", "points", "score")  # events that judge the call
 LOW_CONFIDENCE = sheet.LOW_CONFIDENCE
 
@@ -164,7 +164,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             return state
 
         for kind, target, value, reason in todo:
-            _allowed(user, kind, row, state, appeal_days=appeal_days, now=now)
+            _allowed(user, kind, {**row, "_target": target}, state, appeal_days=appeal_days, now=now)
             _validate(kind, target, value, reason, report)
             if kind == "status" and value == "reviewed":
                 _complete(report, state)
@@ -191,7 +191,8 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             reviews.add_event(tx, ev, None)
         reviews.add_event(tx, new[-1], {"status": state["status"], "reviewer": state["reviewer"],
                                         "final_score": state["final_score"], "confirmed": confirmed,
-                                        "n_events": state["n_events"], "updated_at": now})
+                                        "n_events": state["n_events"], "updated_at": now,
+                                        "assignee": state.get("assignee"), "claimed_at": state.get("claimed_at_dt")})
     return state
 
 
@@ -217,7 +218,17 @@ def _allowed(user: User, kind: str, row: dict, state: dict, *, appeal_days: floa
              now: dt.datetime | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may record a ``kind`` event on a call in ``state``."""
     status = state["status"]
-    if kind == "reopen":
+    if kind == "claim":
+        if not user.can("review"):
+            raise PermissionDenied(f"role '{user.role}' cannot review calls")
+        who = state.get("assignee")
+        if (row.get("_target") or user.name) != user.name and not user.can("rule"):
+            raise PermissionDenied("only a senior reviewer assigns calls to others")
+        if who and who != user.name and not user.can("rule"):
+            raise PermissionDenied(f"{who} has already claimed this call")
+        if status in ("reviewed", "appealed", "ruled"):
+            raise PermissionDenied(f"this call is {status}; there is nothing left to claim")
+    elif kind == "reopen":
         if not user.can("reopen"):
             raise PermissionDenied("only an admin can reopen a ruled call")
         if status != "ruled":
@@ -264,7 +275,8 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
     decisions: dict[str, dict] = {}
     points: dict[str, float] = {}
     out: dict[str, Any] = {"status": "pending", "final_score": None, "comment": None, "appeal": None,
-                           "ruling": None, "reviewer": None, "reviewed_at": None, "n_events": len(events)}
+                           "ruling": None, "reviewer": None, "reviewed_at": None, "assignee": None,
+                           "claimed_at": None, "claimed_at_dt": None, "n_events": len(events)}
     kinds = set()
     for ev in events:
         kind = ev["kind"]
@@ -287,6 +299,9 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "ruling":
             out["status"], out["ruling"] = "ruled", {"by": ev["user"], "value": ev["value"], "reason": ev["reason"],
                                                      "at": ev["at"]}
+        elif kind == "claim":
+            out["assignee"], out["claimed_at"] = ev["target"] or ev["user"], ev["at"]
+            out["claimed_at_dt"] = dt.datetime.fromisoformat(str(ev["at"]).rstrip("Z"))
         elif kind == "reopen":
             out["status"], out["ruling"], out["appeal"] = "in_review", None, None
             out["reopened"] = {"by": ev["user"], "reason": ev["reason"], "at": ev["at"]}

@@ -41,6 +41,7 @@ class QueueFilter:
     min_score: float | None = None
     max_score: float | None = None
     review_status: str | None = None
+    assignee: str | None = None  # "my queue": the calls claimed by or assigned to this reviewer
 
 
 def queue_options(db: DB) -> dict[str, list]:
@@ -61,6 +62,8 @@ def _conditions(f: QueueFilter) -> list:
                           (_c.fatal, f.fatal), (_c.flagged, f.flagged)):
         if value is not None and value != "":
             conds.append(column == value)
+    if f.assignee:
+        conds.append(_r.assignee == f.assignee)
     if f.failed_check:
         conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
     if f.min_score is not None:
@@ -84,7 +87,7 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
         conds.append(_REVIEW_STATUS == f.review_status)
     q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
                    _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
-                   t.call_ranks.c.p_confirmed)
+                   _r.assignee, t.call_ranks.c.p_confirmed)
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
     with using(db) as conn:
         facets = conn.execute(facet_q).all()

@@ -174,7 +174,10 @@ call_reviews = sa.Table(
     sa.Column("confirmed", sa.Boolean),  # the reviewer agreed with at least one automatic failure
     sa.Column("n_events", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("assignee", sa.String(128)),  # who claimed the call or was assigned it (migration 0005)
+    sa.Column("claimed_at", sa.DateTime),  # UTC
     sa.Index("ix_call_reviews_status", "status"),
+    sa.Index("ix_call_reviews_assignee", "assignee", "status"),
 )
 
 # The queue ranker's estimate that a flagged call's findings will be confirmed (``qa calibrate``).

@@ -87,6 +87,9 @@ function renderSummary() {
     el("div", {}, t("auto_score") + " ", el("b", {id: "auto-score"}, fmtNum(report.score)), " ",
       call.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, call.flagged ? el("span", {class: "tag flagged"}, t("flagged")) : null,
       (report.flag_reasons || []).map(r => el("span", {class: "tag reason"}, tFlag(r)))),
+    el("div", {}, review.assignee ? el("span", {class: "muted", id: "assignee"}, t("claimed_by", review.assignee) + " ") : null,
+      me.role !== "agent" && review.assignee !== me.name && ["pending", "in_review"].includes(review.status) ?
+        el("button", {type: "button", id: "claim", onclick: () => send("claim", "", null, null)}, t("claim")) : null),
     review.final_score !== null ? el("div", {}, t("final_score") + " ", el("b", {id: "final-score"}, fmtNum(review.final_score)),
       " · ", el("span", {class: "tag"}, t(review.status))) : null].filter(Boolean));
 }
@@ -262,6 +265,7 @@ function renderState() {
   const readOnly = me.role === "agent" || final;
   document.getElementById("sheet-fields").disabled = readOnly;
   document.getElementById("submit").hidden = readOnly;
+  document.getElementById("submit-next").hidden = readOnly;
   document.getElementById("status").textContent = t(review.status);
   document.getElementById("status").dataset.status = review.status;
   const banner = document.getElementById("banner"), parts = [];
@@ -318,7 +322,16 @@ function renderHistory() {
       (h.reason ? " — " + h.reason : ""))));
 }
 
-async function submitReview() {
+async function nextCall() {
+  for (const q of ["mine=true&status=pending", "status=pending", "mine=true&status=in_review"]) {
+    const page = await api("/api/queue?size=5&" + q);
+    const next = page.items.find(x => x.call_id !== callId);
+    if (next) { location.href = "/call/" + encodeURIComponent(next.call_id); return; }
+  }
+  document.getElementById("draft-note").textContent = t("no_next");
+}
+
+async function submitReview(andNext) {
   const err = document.getElementById("submit-error");
   const open = undecided();
   if (open.length) {
@@ -343,7 +356,8 @@ async function submitReview() {
     localStorage.removeItem(DRAFT_KEY);
     await load(false);
     document.getElementById("draft-note").textContent = t("submitted");
-  } catch (e) { err.textContent = e.message || e; }
+  } catch (e) { err.textContent = e.message || e; return; }
+  if (andNext === true) await nextCall();
 }
 
 function focusItem(id) {
@@ -383,7 +397,8 @@ if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * tm / duration);
   document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", tm >= +u.dataset.start && tm <= +u.dataset.end));
 });
-document.getElementById("submit").onclick = submitReview;
+document.getElementById("submit").onclick = () => submitReview(false);
+document.getElementById("submit-next").onclick = () => submitReview(true);
 document.getElementById("back").href = document.referrer && document.referrer.includes("/?") ? document.referrer : "/";
 document.addEventListener("keydown", e => {
   if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test((e.target || {}).tagName || "")) return;

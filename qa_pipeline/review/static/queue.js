@@ -34,7 +34,8 @@ async function load() {
     el("td", {}, fmtNum(row.score), row.final_score !== null ? el("span", {class: "muted"}, " → " + fmtNum(row.final_score)) : null),
     el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, (row.flag_reasons || []).map(r => el("div", {}, tFlag(r)))),
     el("td", {}, row.p_confirmed === null || row.p_confirmed === undefined ? "–" : Math.round(row.p_confirmed * 100) + "%"),
-    el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : ""))));
+    el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : "",
+      row.assignee ? el("div", {class: "muted small"}, t("claimed_by", row.assignee)) : null))));
   const c = data.counts;
   const s = Object.entries(c.by_status).map(([k, v]) => t(k) + " " + v).join(" · ");
   document.getElementById("counts").replaceChildren(el("b", {}, data.total), t("calls_match") + " · ",
