@@ -233,7 +233,7 @@ def sample(
         print_frame("review sample", s.calls, console)
         print_frame("balance (MITLA): share of calls vs share of the random sample", s.balance, console)
     if out:
-        from .sanitize import csv_safe
+        from ..sanitize import csv_safe
 
         csv_safe(s.calls).to_csv(out, index=False, encoding="utf-8-sig")
         typer.echo(str(out))
