@@ -29,6 +29,7 @@ from typing import Any
 
 from .errors import TranscriptError
 from .files import Unreadable, read_text
+from .sanitize import terminal_text
 from .text import count_chars, normalize, to_simplified
 from .types import Utterance, Word
 
@@ -100,7 +101,7 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
     data = _json(text, path)
     if isinstance(data, dict) and isinstance(data.get("transcript"), list):
         rows = list(enumerate(data["transcript"], 1))
-        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted") if k in data}
+        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
         return _from_rows(path, rows, _source(path, source), duration=_seconds(data.get("duration_s"), path,
                                                                                 "duration_s", optional=True))
     if isinstance(data, list):
@@ -130,7 +131,7 @@ def _text(value: Any, path: Path, what: str) -> str:
         raise TranscriptError(f"{path}: {what} must be text, not {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
         raise TranscriptError(f"{path}: {what} longer than {MAX_TEXT_CHARS:,} characters")
-    return value
+    return terminal_text(value)  # a transcript file cannot smuggle terminal escapes into any output
 
 
 def _source(path: Path, source: dict) -> dict:

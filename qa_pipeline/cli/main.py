@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,23 +56,16 @@ def run(command: TyperGroup, args: Sequence[str] | None = None, prog_name: str |
     except (KeyboardInterrupt, typer.Abort, EOFError):
         say_error("interrupted")
         return EXIT_INTERRUPTED
-    except RecursionError:
-        if os.environ.get("QA_DEBUG"):
-            raise
-        say_error("input nested too deeply to process")
-        return EXIT_INTERNAL
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:  # `qa … | head`: the reader left
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # `qa … | head`: the reader left
             sys.stdout = PacifyFlushWrapper(sys.stdout)
             return EXIT_INTERNAL
         if os.environ.get("QA_DEBUG"):
             raise
-        say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
-        return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
-        if os.environ.get("QA_DEBUG"):
-            raise
-        say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
+        if isinstance(exc, RecursionError):
+            say_error("input nested too deeply to process")
+        else:
+            say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
         return EXIT_INTERNAL
 
 
@@ -97,5 +91,12 @@ for module in (score, batch, review, kpi):
 
 
 def main() -> None:
-    """The ``qa`` console script (and ``python -m qa_pipeline``)."""
+    """The ``qa`` console script (and ``python -m qa_pipeline``).
+
+    Libraries' deprecation chatter (pkg_resources, scipy namespaces…) is not for QA staff: it is
+    shown only with ``QA_DEBUG=1``, so stderr holds our messages alone.
+    """
+    if not os.environ.get("QA_DEBUG"):
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+            warnings.filterwarnings("ignore", category=category)
     app()

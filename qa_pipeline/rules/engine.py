@@ -21,7 +21,8 @@ __all__ = ["Context", "Outcome", "evaluate", "run_checks", "run_rule"]
 def all_of(cond: Cond, ctx: Context) -> Outcome:
     outs = [evaluate(c, ctx) for c in cond.children]
     if any(o.holds is False for o in outs):
-        return Outcome(False, [e for o in outs for e in o.hits], [e for o in outs if o.holds is False for e in o.misses])
+        return Outcome(False, [e for o in outs for e in o.hits],
+                       [e for o in outs if o.holds is False for e in o.misses])
     if any(o.holds is None for o in outs):
         return Outcome(None, reason=_reasons(outs))
     return Outcome(True, [e for o in outs for e in o.hits])
@@ -201,7 +202,15 @@ def metric(cond: Cond, ctx: Context) -> Outcome:
     ok = all(c for c, _ in checks)
     text = " and ".join(t for _, t in checks)
     spk = None if spec.speaker == "any" else spec.speaker
-    evs = [evidence(s, spk, "", f"{label} = {value:.3g} ({'' if ok else 'not '}{text})") for s in (spans or [None])]
+    conf = None
+    if spec.confidence is not None:
+        from .voice_values import data_confidence
+
+        conf = spec.confidence * (data_confidence(ctx.metrics, spec.speaker, spec.name)
+                                  if spec.name in S.VOICE_METRICS else 1.0)
+        text += f"; confidence {conf:.2f}"
+    evs = [replace(evidence(s, spk, "", f"{label} = {value:.3g} ({'' if ok else 'not '}{text})"), confidence=conf)
+           for s in (spans or [None])]
     return Outcome(ok, evs if ok else [], [] if ok else evs)
 
 
