@@ -101,7 +101,7 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
     data = _json(text, path)
     if isinstance(data, dict) and isinstance(data.get("transcript"), list):
         rows = list(enumerate(data["transcript"], 1))
-        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted") if k in data}
+        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
         return _from_rows(path, rows, _source(path, source), duration=_seconds(data.get("duration_s"), path,
                                                                                 "duration_s", optional=True))
     if isinstance(data, list):

@@ -202,7 +202,15 @@ def metric(cond: Cond, ctx: Context) -> Outcome:
     ok = all(c for c, _ in checks)
     text = " and ".join(t for _, t in checks)
     spk = None if spec.speaker == "any" else spec.speaker
-    evs = [evidence(s, spk, "", f"{label} = {value:.3g} ({'' if ok else 'not '}{text})") for s in (spans or [None])]
+    conf = None
+    if spec.confidence is not None:
+        from .voice_values import data_confidence
+
+        conf = spec.confidence * (data_confidence(ctx.metrics, spec.speaker, spec.name)
+                                  if spec.name in S.VOICE_METRICS else 1.0)
+        text += f"; confidence {conf:.2f}"
+    evs = [replace(evidence(s, spk, "", f"{label} = {value:.3g} ({'' if ok else 'not '}{text})"), confidence=conf)
+           for s in (spans or [None])]
     return Outcome(ok, evs if ok else [], [] if ok else evs)
 
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .patterns import compile_pattern
+from .voice_values import VOICE_METRICS
 
 Who = Literal["agent", "customer", "any"]
 Party = Literal["agent", "customer"]
@@ -149,6 +150,7 @@ class NoneAfter(_Strict):
 
 METRICS = ("speech_rate_cpm", "closing_rate_ratio", "longest_silence_s", "silence_total_s", "silence_count",
            "interruptions", "overtalk_total_s", "talk_share")
+METRICS = METRICS + VOICE_METRICS  # pitch, held syllables, pauses, clarity, level, sentiment (voice.yaml)
 
 
 class Metric(_Strict):
@@ -163,6 +165,8 @@ class Metric(_Strict):
     below: float | None = None
     at_most: float | None = None
     outside: tuple[float, float] | None = None
+    confidence: float | None = Field(None, ge=0, le=1, description="how far this measurement tells the item "
+                                     "(0–1), scaled down when little speech stands behind it; shown on the evidence")
 
     @model_validator(mode="after")
     def _some(self) -> Metric:
