@@ -238,6 +238,10 @@ CASES = [
     ("rules-checklist-unknown-rule", RULES, rules_file(
         "version: 1\nchecklist:\n  name: c\n  total_points: 10\n  sections:\n    - name: s\n      points: 10\n"
         "      items:\n        - {check: no.such_rule, points: 10}\n"), CONFIG),
+    ("rule-tests-not-utf8", ["rules", "test", "{tmp}/rules"],
+     {"rules/r.yaml": RULE, "rules/r.test.txt": "# ruleid: x.y\nA: 你好\n".encode("gbk")}, CONFIG),
+    ("rule-tests-bad-line", ["rules", "test", "{tmp}/rules"],
+     {"rules/r.yaml": RULE, "rules/r.test.txt": "# ruleid: x.y\n(silence abc)\n"}, CONFIG),
     # -- users file of the review page -------------------------------------------------------------------------------
     ("users-alias-bomb", USERS, {"users.yaml": alias_bomb(9).replace("version: 1\nlists:", "x:")}, CONFIG),
     ("users-not-yaml", USERS, {"users.yaml": "users: [\n"}, CONFIG),
