@@ -270,6 +270,9 @@ CASES = [
     ("usage-review-port", ["review", "--port", "70000"], {}, USAGE),
     ("usage-batch-workers", ["batch", "{tmp}", "--workers", "0"], {}, USAGE),
     ("usage-models-extra", ["models", "list", "extra"], {}, USAGE),
+    ("usage-report-out-is-file", ["report", "--db", "{tmp}/none.db", "--format", "csv", "-o", "{tmp}/ok.json"], {}, USAGE),
+    ("usage-report-charts-is-file", ["report", "--db", "{tmp}/none.db", "--charts", "{tmp}/ok.json"], {}, USAGE),
+    ("usage-sample-sigma-negative", ["sample", "--sigma", "-3"], {}, USAGE),
     # -- databases and dates ------------------------------------------------------------------------------------------------
     ("db-report-missing", ["report", "--db", "{tmp}/none.db"], {}, CONFIG),
     ("db-sample-missing", ["sample", "--db", "{tmp}/none.db"], {}, CONFIG),
