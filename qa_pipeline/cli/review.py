@@ -53,9 +53,9 @@ def review(
         raise ConfigError(f"refusing to serve recordings on {host} without access control; "
                           "add --token auto (or --users users.yaml), or bind 127.0.0.1")
     store = Store(db, create=False)
-    from ..config import load_config
+    from ..options import pipeline_options
 
-    rules_dir = str(rules) if rules else load_config(config).get("rules", {}).get("dir")  # masks with the project's formats
+    rules_dir = pipeline_options(config, rules_dir=rules).rules_dir  # masks with the project's entity formats
     web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir)
     url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
     typer.echo(f"review page: {url}  (Ctrl-C to stop)")
