@@ -96,11 +96,16 @@ def load_audio(path: str | Path, options: AudioOptions | None = None) -> Recordi
         raise AudioError(path, "no such file")
     if path.is_dir():
         raise AudioError(path, "is a directory, not a recording (use `qa batch` for folders)")
-    size = path.stat().st_size
-    if size == 0:
-        raise AudioError(path, "empty file (0 bytes)")
-    with open(path, "rb") as f:
-        head = f.read(16)
+    if not path.is_file():
+        raise AudioError(path, "not a regular file (a pipe or device?); give a recording file")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise AudioError(path, "empty file (0 bytes)")
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
 
     try:
         with _quiet_stderr(_looks_like_mp3(path, head)):  # mpg123's "Note: Trying to resync..." chatter

@@ -27,6 +27,7 @@ import os
 import tomllib
 import typing
 from dataclasses import fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,28 +40,29 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
                         "overlap_min_s"},
-            "rules": {"dir"}}
+            "rules": {"dir"},
+            "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"}}
 
 # Ranges beyond the type: (lowest, highest), None = open. Keys ending in _s or _ms are ≥ 0.
 RANGES = {"beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
           "max_similarity": (-1, 1), "min_clear_share": (0, 1), "min_duration_s": (0, None)}
-CHOICES = {"device": ("cpu", "cuda", "auto"), "agent_channel": ("left", "right")}
+CHOICES = {"device": ("cpu", "cuda", "auto")}  # besides Literal fields, whose choices their type lists
 MAX_CONFIG_BYTES = 1 << 20
 
 
+@lru_cache(maxsize=1)
 def _types() -> dict[str, dict[str, Any]]:
-    """The declared type of every configurable key, read from the stage options dataclasses."""
-    from .audio import AudioOptions
-    from .diarize import DiarizeOptions
-    from .metrics import MetricsOptions
-    from .transcribe import TranscribeOptions
+    """The declared type of every configurable key: a section ``[x]`` is ``PipelineOptions.x``'s dataclass."""
+    from .pipeline import PipelineOptions
 
-    def hints(cls) -> dict[str, Any]:
-        return typing.get_type_hints(cls)
-
-    return {"audio": {**hints(AudioOptions), "agent_channel": Literal["left", "right"]},
-            "asr": hints(TranscribeOptions), "metrics": hints(MetricsOptions), "diarize": hints(DiarizeOptions),
-            "rules": {"dir": str}}
+    pipe = typing.get_type_hints(PipelineOptions)
+    out = {name: typing.get_type_hints(pipe[name]) for name in SECTIONS if name in pipe}
+    out["audio"]["agent_channel"] = pipe["agent_channel"]
+    out["rules"] = {"dir": str}
+    # kpi.KpiOptions (not imported: it brings pandas); busy_states as "busy,break"
+    out["kpi"] = {"short_abandon_s": float, "service_level_s": float, "service_level_short_s": float,
+                  "fcr_window_h": float, "busy_states": str}
+    return out
 
 
 def _kind(hint: Any) -> type:
@@ -97,7 +99,9 @@ def check_value(section: str, key: str, value: Any, *, where: str) -> Any:
     if key not in SECTIONS[section]:
         raise ConfigError(f"{where}: [{section}] unknown key '{key}'; expected one of: "
                           f"{', '.join(sorted(SECTIONS[section]))}")
-    kind = _kind(_types()[section][key])
+    hint = _types()[section][key]
+    kind = _kind(hint)
+    choices = CHOICES.get(key) or (typing.get_args(hint) if typing.get_origin(hint) is Literal else None)
     shown = repr(value) if not isinstance(value, str) else f'"{value}"'
     if len(shown) > 60:
         shown = shown[:57] + "…"
@@ -111,8 +115,8 @@ def check_value(section: str, key: str, value: Any, *, where: str) -> Any:
         value = float(value)
         if not math.isfinite(value):
             raise ConfigError(f"{where}: [{section}] {key} = {shown} is not a finite number; write {_EXAMPLE[float]}")
-    if key in CHOICES and value not in CHOICES[key]:
-        raise ConfigError(f"{where}: [{section}] {key} = {shown} is not valid; use one of: {', '.join(CHOICES[key])}")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: [{section}] {key} = {shown} is not valid; use one of: {', '.join(choices)}")
     if kind is str and (not value.strip() or "\0" in value):
         raise ConfigError(f"{where}: [{section}] {key} is empty or has a NUL character; give a value or remove the key")
     if kind in (int, float):

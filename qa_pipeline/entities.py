@@ -6,10 +6,18 @@ spoken numbers as digits). Checksums come from python-stdnum: :mod:`stdnum.cn.ri
 (bank cards). stdnum has no VIN module, so the VIN check digit (position 9, as
 GB 16735 and 49 CFR 565 define it on top of ISO 3779) is computed here.
 
+Two detectors are about numbers and places as ASR hears them: a long digit run right after a
+card/account, ID or phone cue (还款卡号是…, 扣款账户为…) is that kind of number whatever its
+length or checksum (ASR inserts, drops and merges digits), and Chinese addresses are found by a
+documented pattern set (province → city → district → town → road → number → estate → building →
+floor → room; see ``_ADDRESS_PARTS``).
+
 >>> [(e.type, e.text) for e in find_entities("新号码是13800138000，车牌是沪A66889")]
 [('mobile', '13800138000'), ('plate', '沪A66889')]
 >>> mask_text("投保人叫王建国，电话13800138000")
 '投保人叫王**，电话138****8000'
+>>> mask_text("还款卡号是62170037641285930455，寄到广州市天河区体育西路191号B座20楼")
+'还款卡号是6217************0455，寄到广州市天河区*************'
 """
 
 from __future__ import annotations
@@ -82,6 +90,8 @@ _ADDRESS_PARTS = (
 )
 _ADMIN = ("province", "city", "district", "town")
 _ADDRESS = re.compile("".join(rf"(?:(?P<{name}>{rx}) ?)?" for name, rx in _ADDRESS_PARTS))
+# The last character of some part; an address has at least two different ones (a fast pre-check).
+_ADDRESS_MARK = re.compile("[省市区县旗盟州镇乡路街道巷同号弄园厦寓场村苑楼栋座幢元层室房]")
 
 # Same span found twice: a cue in the text beats a checksum, which beats a bare pattern.
 _PRIORITY = {"policy_number": 0, "claim_number": 0, "person_name": 0, "resident_id": 1, "vin": 1,
@@ -152,6 +162,7 @@ def _cued(text: str, start: int, cue: re.Pattern[str]) -> bool:
     return cue.search(text, max(0, start - 12), start) is not None
 
 
+@lru_cache(maxsize=1024)  # stdnum's region lookup scans its database: once per number
 def _ric_check(number: str) -> tuple[bool, str]:
     try:
         ric.validate(number)
@@ -297,7 +308,11 @@ def _is_address(parts: list[str]) -> bool:
 
 
 def _addresses(text: str) -> Iterator[Entity]:
-    for m in _ADDRESS.finditer(text):
+    marks = _ADDRESS_MARK.finditer(text)
+    first = next(marks, None)
+    if first is None or all(m.group() == first.group() for m in marks):
+        return
+    for m in _ADDRESS.finditer(text, max(0, first.start() - 12)):
         parts = _address_parts(m)
         if not _is_address(parts):
             continue

@@ -15,11 +15,13 @@ def read_text(path: str | Path, *, max_bytes: int, what: str = "file") -> str:
     Raises
     ------
     Unreadable
-        Missing, a folder, larger than ``max_bytes``, not UTF-8, or unreadable (permissions, I/O).
+        Missing, a folder, a pipe or device, larger than ``max_bytes``, not UTF-8, or unreadable (permissions, I/O).
     """
     path = Path(path)
     if path.is_dir():
         raise Unreadable(f"is a folder, not a {what}")
+    if path.exists() and not path.is_file():
+        raise Unreadable(f"not a regular file (a pipe or device?); give a {what} file")
     try:
         size = path.stat().st_size
         if size > max_bytes:

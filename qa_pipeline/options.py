@@ -18,7 +18,7 @@ from typing import Any
 from .config import SECTIONS, apply, check_value, load_config
 from .pipeline import PipelineOptions
 
-ASR_KEYS = SECTIONS["asr"]
+STAGES = tuple(s for s in SECTIONS if s != "rules")  # each [section] sets PipelineOptions.<section>
 
 
 def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str | os.PathLike | None = None,
@@ -48,9 +48,9 @@ def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str 
     if rules_dir is not None:
         rules_dir = check_value("rules", "dir", str(rules_dir), where="--rules")
     opts = PipelineOptions()
+    stages = {name: apply(getattr(opts, name), values) for name, values in cfg.items() if name in STAGES}
+    stages["asr"] = apply(stages.get("asr", opts.asr), given)
     audio_cfg = cfg.get("audio", {})
-    return replace(opts, asr=apply(apply(opts.asr, cfg.get("asr", {})), given),
-                   audio=apply(opts.audio, audio_cfg), metrics=apply(opts.metrics, cfg.get("metrics", {})),
-                   diarize=apply(opts.diarize, cfg.get("diarize", {})),
+    return replace(opts, **stages,
                    agent_channel=agent_channel or audio_cfg.get("agent_channel", opts.agent_channel),
                    rules_dir=rules_dir or cfg.get("rules", {}).get("dir"))

@@ -202,7 +202,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                      agent_channel=audio.get("agent_channel"))
     report = CallReport(
         call_id=call_id or tx.source.get("call_id") or Path(path).stem, file=str(path), duration_s=tx.duration_s,
-        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)"},
+        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)", "device": "none"},
         diagnostics={"input": "transcript", "speakers": ", ".join(speakers),
                      "source_redacted": bool(tx.source.get("redacted"))},
         timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),

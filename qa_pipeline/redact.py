@@ -83,13 +83,18 @@ def _redact(text: str, options: EntityOptions) -> str:
     return "".join(out)
 
 
-def _words(words, text_of, options: EntityOptions | None):
-    """Mask words on their joined text: a number split over words is hidden in every piece."""
+def _words(words, text_of, options: EntityOptions | None, text_changed: bool):
+    """Mask words on their joined text: a number split over words is hidden in every piece.
+
+    Where the utterance's text was masked but the words' own text shows nothing to mask (an entity
+    only normalization revealed), every word holding a digit is hidden."""
     texts = [text_of(w) or "" for w in words]
     joined = "".join(texts)
     masked = redact_text(joined, options)
     if masked == joined:
-        return None
+        if not text_changed:
+            return None
+        return ["*" * len(t) if any(c.isdigit() for c in t.translate(_AS_DIGITS)) else t for t in texts]
     out, pos = [], 0
     for t in texts:
         out.append(masked[pos:pos + len(t)])
@@ -101,7 +106,7 @@ def _utterance(u: Utterance, options: EntityOptions | None) -> Utterance:
     text, raw = redact_text(u.text, options), redact_text(u.raw_text, options)
     if text != u.text and raw == u.raw_text:
         raw = text  # the normalized text showed an entity the raw text hides: keep nothing raw
-    pieces = _words(u.words, lambda w: w.text, options)
+    pieces = _words(u.words, lambda w: w.text, options, text != u.text)
     words = u.words if pieces is None else tuple(replace(w, text=p) for w, p in zip(u.words, pieces))
     return replace(u, text=text, raw_text=raw, words=words)
 
@@ -112,7 +117,8 @@ def _utterance_dict(u: dict, options: EntityOptions | None) -> dict:
         out["raw_text"] = out["text"]
     if "words" in u:
         words = [w for w in u["words"] or () if isinstance(w, dict)]
-        pieces = _words(words, lambda w: w.get("text") if isinstance(w.get("text"), str) else "", options)
+        pieces = _words(words, lambda w: w.get("text") if isinstance(w.get("text"), str) else "", options,
+                        u.get("text") != out.get("text"))
         out["words"] = words if pieces is None else [{**w, "text": p} for w, p in zip(words, pieces)]
     return out
 
@@ -160,7 +166,7 @@ def redact_data(obj: Any, options: EntityOptions | None = None, *, key: str | No
     if hasattr(obj, "columns") and hasattr(obj, "assign"):  # a pandas DataFrame: every text column
         out = obj.copy()
         for col in out.columns:
-            if str(col) not in KEEP_FIELDS and out[col].dtype == object:
+            if str(col) not in KEEP_FIELDS and getattr(out[col].dtype, "kind", "") in ("O", "U", "T"):
                 out[col] = out[col].map(lambda v, c=str(col): redact_data(v, options, key=c))
         return out
     return obj

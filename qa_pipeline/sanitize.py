@@ -33,7 +33,7 @@ def csv_safe(df):
     """A copy of a pandas DataFrame whose text cells and column names cannot run as formulas."""
     out = df.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "str"):
+        if getattr(out[col].dtype, "kind", "") in ("O", "U", "T"):  # object, numpy str, pandas str
             out[col] = out[col].map(csv_cell)
     out.columns = [csv_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
     return out

@@ -29,6 +29,7 @@ from typing import Any
 
 from .errors import TranscriptError
 from .files import Unreadable, read_text
+from .sanitize import terminal_text
 from .text import count_chars, normalize, to_simplified
 from .types import Utterance, Word
 
@@ -130,7 +131,7 @@ def _text(value: Any, path: Path, what: str) -> str:
         raise TranscriptError(f"{path}: {what} must be text, not {type(value).__name__}")
     if len(value) > MAX_TEXT_CHARS:
         raise TranscriptError(f"{path}: {what} longer than {MAX_TEXT_CHARS:,} characters")
-    return value
+    return terminal_text(value)  # a transcript file cannot smuggle terminal escapes into any output
 
 
 def _source(path: Path, source: dict) -> dict:

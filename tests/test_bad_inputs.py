@@ -84,6 +84,10 @@ def folder(path: Path) -> None:
     path.mkdir()
 
 
+def fifo(path: Path) -> None:
+    os.mkfifo(path)  # reading it would wait for ever
+
+
 TX = ["score", "{tmp}/t.json"]
 JL = ["score", "{tmp}/t.jsonl"]
 CFG = ["score", "{tmp}/ok.json", "--config", "{tmp}/qa.toml"]
@@ -111,6 +115,8 @@ CASES = [
     ("audio-folder", ["score", "{tmp}/calls"], {"calls": folder}, BAD),
     ("audio-dangling-link", ["score", "{tmp}/a.wav"], {"a.wav": symlink("gone.wav")}, BAD),
     ("audio-link-loop", ["score", "{tmp}/loop_a.wav"], {"loop_a.wav": loop}, BAD),
+    ("audio-fifo", ["score", "{tmp}/a.wav"], {"a.wav": fifo}, BAD),
+    ("tx-fifo", TX, {"t.json": fifo}, BAD),
     ("redact-missing", ["redact", "{tmp}/nope.wav", "-o", "{tmp}/out.wav"], {}, BAD),
     ("redact-not-audio", ["redact", "{tmp}/a.wav", "-o", "{tmp}/out.wav"], {"a.wav": b"text"}, BAD),
     # -- transcripts --------------------------------------------------------------------------------------------
@@ -334,3 +340,14 @@ def test_one_line_at_the_process_level(tmp_path, name, content, argv, code):
                          cwd=tmp_path, timeout=120)
     assert res.returncode == code, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("error: "), res.stderr
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path):
+    tx = tmp_path / "esc.jsonl"
+    tx.write_text(json.dumps({"speaker": "agent", "text": "您好\x1b[31mRED\x1b]0;pwned\x07\r\u202eabc"}) + "\n",
+                  encoding="utf-8")
+    for extra in ([], ["--json"]):
+        res = runner.invoke(app, ["score", str(tx), *extra], env={"QA_CONFIG": "", "COLUMNS": "200"})
+        assert res.exit_code == 0, res.output
+        assert "您好" in res.stdout and "RED" in res.stdout
+        assert not any(c in res.stdout for c in ("\x1b", "\x07", "\u202e", "\\u001b", "\\u202e")), res.stdout

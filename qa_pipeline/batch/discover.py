@@ -272,7 +272,7 @@ def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tupl
         call_id = str(meta.pop("call_id", "") or "") or str(Path(rel).with_suffix("").as_posix())
         meta["metadata_source"] = source
         if st is None:  # a link to nothing, or a loop: this one file fails, the night goes on
-            broken.append(Missing(call_id, str(p), meta, f"{p}: {why}", kind="BrokenLink"))
+            broken.append(Missing(call_id, str(p.absolute()), meta, f"{p.absolute()}: {why}", kind="BrokenLink"))
             continue
         if "started_at" not in meta:
             meta["started_at"] = dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat()
@@ -297,7 +297,8 @@ def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tupl
             warnings.append(f"{extra} recording(s) are not in the manifest; scored without its metadata")
     if broken:
         warnings.append(f"{len(broken)} file(s) are links to nothing or link loops; each is stored as failed "
-                        f"(BrokenLink): {', '.join(b.rel for b in broken[:3])}{'…' if len(broken) > 3 else ''}")
+                        f"(BrokenLink): {', '.join(Path(b.path).name for b in broken[:3])}"
+                        f"{'…' if len(broken) > 3 else ''}")
     return Discovery(tuple(_unique(jobs, warnings)), tuple(lost + broken), tuple(warnings))
 
 

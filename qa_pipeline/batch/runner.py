@@ -1,8 +1,10 @@
 """``run_batch``: score every job on a local process pool or a Dask cluster, store each call as it lands.
 
 Nothing is lost and nothing is duplicated: each call is written in one transaction keyed by
-its call id, a call already stored with the same content hash, rules version and model is
-skipped, and a bad file is stored as ``failed`` with its error. A worker that dies (crash,
+its call id, a call already stored with the same content hash, rules version and result key
+(every option that changes a result and the model's files, see :mod:`.keys`) is skipped, and a
+bad file is stored as ``failed`` with its error. A run that stops on an error is recorded as
+``failed``, never ``finished``. A worker that dies (crash,
 out of memory) takes only its own file down: the calls that were in flight with it are
 retried one at a time, and the one that kills a worker again is recorded as failed.
 """

@@ -95,8 +95,12 @@ def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive
 
 
 def _masked_error(message: str, path: str) -> str:
-    """An error message as stored and logged: masked (it may quote the input), the file's path kept."""
-    from ..redact import redact_text
+    """An error message as stored and logged: masked (it may quote the input), file paths kept (the
+    call's own and any other path-like word), no control characters (the log is read on a terminal)."""
+    import re
 
-    head = path if message.startswith(path) else ""
-    return head + redact_text(message[len(head):])
+    from ..redact import redact_text
+    from ..sanitize import terminal_text
+
+    parts = re.split(r"(" + re.escape(str(path)) + r"|\S*[/\\]\S*)", message)
+    return terminal_text("".join(p if i % 2 else redact_text(p) for i, p in enumerate(parts)))

@@ -141,26 +141,38 @@ def report(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
-                                                           "check_days, calibration (default: all).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
-                                                         "or parquet.")] = Format.table,
+                                                           "check_days, calibration (default: all); kpi, "
+                                                           "appraisal, training_needs, coaching (call records).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view), "
+                                                         "parquet, or html (the monthly report).")] = Format.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "
                                                                     "xlsx (default: ./qa-report).")] = None,
     charts: Annotated[Optional[Path], typer.Option(help="Also draw PNG trend charts into this folder.")] = None,
+    period_name: Annotated[Optional[str], typer.Option("--period", help="'month' (the month of --from, else the last with data) "
+                                                       "or YYYY-MM; --format html writes the monthly report.")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="Appraisal weights YAML (default: the seed sheet).")] = None,
 ) -> None:
     """Per day, agent, team and check: calls, scores, flagged, fail rates, 通话均长/静音率/抢话率."""
     from ..reports import VIEWS, Period, build_report, parse_day, write_charts, write_report
     from ..store import Store
 
+    from .kpi import KPI_VIEWS, kpi_report_views, month_period, monthly_report
+
     period = Period(parse_day(date_from), parse_day(date_to))
     wanted = view or list(VIEWS)
-    unknown = [v for v in wanted if v not in VIEWS]
+    unknown = [v for v in wanted if v not in VIEWS and v not in KPI_VIEWS]
     if unknown:
         from ..errors import UsageError
 
-        raise UsageError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
+        raise UsageError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS + KPI_VIEWS)}")
     store = Store(db, create=False)
-    views = {k: v for k, v in build_report(store, period).items() if k in wanted}
+    if period_opt := month_period(store, period, period_arg=period_name, fmt=fmt.value):
+        period = period_opt
+    if fmt == Format.html:
+        typer.echo(str(monthly_report(store, period, out, weights=weights)))
+        return
+    views = {k: v for k, v in build_report(store, period).items() if k in wanted} if set(wanted) - set(KPI_VIEWS) else {}
+    views.update(kpi_report_views(store, period, [v for v in wanted if v in KPI_VIEWS], weights=weights))
     console = table_console()
     n_calls = int(views["days"]["calls"].sum()) if "days" in views and not views["days"].empty else None
     if fmt == Format.table:
@@ -221,7 +233,7 @@ def sample(
         print_frame("review sample", s.calls, console)
         print_frame("balance (MITLA): share of calls vs share of the random sample", s.balance, console)
     if out:
-        from .sanitize import csv_safe
+        from ..sanitize import csv_safe
 
         csv_safe(s.calls).to_csv(out, index=False, encoding="utf-8-sig")
         typer.echo(str(out))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -18,15 +17,13 @@ import typer
 from rich.console import Console
 
 from ..errors import UsageError
+from ..sanitize import terminal_text
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def one_line(text: object) -> str:
     """``text`` on one line without control characters (terminal escapes, bidi overrides)."""
-    return _CONTROL.sub("", " ".join(str(text).split("\n"))).replace("\t", " ")
+    return terminal_text(" ".join(str(text).splitlines()).replace("\t", " "))
 
 
 def say_error(message: object) -> None:
@@ -55,6 +52,7 @@ class Format(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
     parquet = "parquet"
+    html = "html"  # qa report: the monthly report (cli/kpi.py)
 
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", file_okay=False,
@@ -143,7 +141,7 @@ def cell(v: Any, col: str) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     if isinstance(v, float):
-        if "rate" in col or col.startswith("fail_rate:") or col.endswith("_share"):
+        if "rate" in col or col.startswith(("fail_rate:", "service_level_")) or col.endswith(("_share", "coverage")):
             return f"{v * 100:.1f}%"
         return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
     return one_line(v)

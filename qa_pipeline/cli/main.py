@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +25,7 @@ except ImportError:  # pragma: no cover - older typer on real click
     from click.utils import PacifyFlushWrapper
 
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, QAError
-from . import batch, review, score
+from . import batch, kpi, review, score
 from .common import err, say_error
 
 
@@ -55,23 +56,16 @@ def run(command: TyperGroup, args: Sequence[str] | None = None, prog_name: str |
     except (KeyboardInterrupt, typer.Abort, EOFError):
         say_error("interrupted")
         return EXIT_INTERRUPTED
-    except RecursionError:
-        if os.environ.get("QA_DEBUG"):
-            raise
-        say_error("input nested too deeply to process")
-        return EXIT_INTERNAL
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:  # `qa … | head`: the reader left
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # `qa … | head`: the reader left
             sys.stdout = PacifyFlushWrapper(sys.stdout)
             return EXIT_INTERNAL
         if os.environ.get("QA_DEBUG"):
             raise
-        say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
-        return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are reported
-        if os.environ.get("QA_DEBUG"):
-            raise
-        say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
+        if isinstance(exc, RecursionError):
+            say_error("input nested too deeply to process")
+        else:
+            say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
         return EXIT_INTERNAL
 
 
@@ -89,7 +83,7 @@ class QAGroup(TyperGroup):
 
 app = typer.Typer(name="qa", cls=QAGroup, add_completion=False, no_args_is_help=True,
                   help="Quality assurance for Mandarin call-center recordings.")
-for module in (score, batch, review):
+for module in (score, batch, review, kpi):
     for fn in module.COMMANDS:
         app.command()(fn)
     for name, group in getattr(module, "GROUPS", {}).items():
@@ -97,5 +91,12 @@ for module in (score, batch, review):
 
 
 def main() -> None:
-    """The ``qa`` console script (and ``python -m qa_pipeline``)."""
+    """The ``qa`` console script (and ``python -m qa_pipeline``).
+
+    Libraries' deprecation chatter (pkg_resources, scipy namespaces…) is not for QA staff: it is
+    shown only with ``QA_DEBUG=1``, so stderr holds our messages alone.
+    """
+    if not os.environ.get("QA_DEBUG"):
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+            warnings.filterwarnings("ignore", category=category)
     app()

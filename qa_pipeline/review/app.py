@@ -18,22 +18,23 @@ from typing import Any, Optional
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import InputError, QAError
 from ..store import Store
 from ..store import queue as calls_queue
 from . import state as st
+from .limits import BodyLimit
 from .state import PermissionDenied, User
 
 STATIC = Path(__file__).parent / "static"
 
 
 class Event(BaseModel):
-    kind: str
-    target: str = ""
-    value: Optional[str] = None
-    reason: Optional[str] = None
+    kind: str = Field(max_length=64)
+    target: str = Field("", max_length=256)
+    value: Optional[str] = Field(None, max_length=4096)
+    reason: Optional[str] = Field(None, max_length=8192)
 
 
 def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
@@ -47,6 +48,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     from ..rules import load_rules
 
     app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit)
     entity_options = load_rules(rules_dir).entity_options()
 
     def masked(u: User, data: Any) -> Any:
@@ -190,5 +192,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
         return agreement(store)
 
+    from .coaching_api import register as register_coaching
+
+    register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

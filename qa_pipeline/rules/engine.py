@@ -21,7 +21,8 @@ __all__ = ["Context", "Outcome", "evaluate", "run_checks", "run_rule"]
 def all_of(cond: Cond, ctx: Context) -> Outcome:
     outs = [evaluate(c, ctx) for c in cond.children]
     if any(o.holds is False for o in outs):
-        return Outcome(False, [e for o in outs for e in o.hits], [e for o in outs if o.holds is False for e in o.misses])
+        return Outcome(False, [e for o in outs for e in o.hits],
+                       [e for o in outs if o.holds is False for e in o.misses])
     if any(o.holds is None for o in outs):
         return Outcome(None, reason=_reasons(outs))
     return Outcome(True, [e for o in outs for e in o.hits])

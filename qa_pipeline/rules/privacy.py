@@ -103,14 +103,14 @@ def identity_verified(spec, ctx: Context) -> Outcome:
             one_ok = not tier.needs_one_of or any(k in have for k in tier.needs_one_of)
             got = "、".join(priv.identifiers[k].label for k in have) or "none"
             if n_ok and one_ok:
-                hits.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) after identifiers: {got}",
-                               matched=cue))
+                hits.append(evidence(u.span, u.speaker, u.text,
+                                     f"disclosed {tier.label} (「{cue}」) after identifiers: {got}", matched=cue))
             else:
                 need = f"{tier.needs_any} identifier(s)"
                 if tier.needs_one_of:
                     need += " including " + " or ".join(priv.identifiers[k].label for k in tier.needs_one_of)
-                misses.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before verification: "
-                                 f"needs {need}; supplied so far: {got}", matched=cue))
+                misses.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before "
+                                       f"verification: needs {need}; supplied so far: {got}", matched=cue))
     return Outcome(not misses, hits, misses)
 
 
@@ -141,10 +141,11 @@ def confidential_readout(spec, ctx: Context) -> Outcome:
             echoed = _echoed(v, heard_from_caller)
             what = f"「{cue}」" if cue else "a confidential number"
             if echoed:
-                misses.append(evidence(u.span, u.speaker, u.text, f"read back {what} the caller had said (verification)", v))
+                misses.append(evidence(u.span, u.speaker, u.text,
+                                       f"read back {what} the caller had said (verification)", v))
             else:
-                hits.append(evidence(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only verify "
-                                 "what the caller says (只能核对，不能主动告知)", v))
+                hits.append(evidence(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only "
+                                     "verify what the caller says (只能核对，不能主动告知)", v))
     return Outcome(bool(hits), hits, misses)
 
 

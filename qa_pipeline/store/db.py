@@ -245,7 +245,7 @@ class Store:
 
     def report(self, call_id: str) -> dict | None:
         """The stored JSON report of one call (``None`` if there is none)."""
-        with reading(self) as conn:
+        with using(self) as conn:
             return conn.execute(sa.select(t.reports.c.report).where(t.reports.c.call_id == call_id)).scalar()
 
     def save_sample(self, sample_id: str, rows: list[dict]) -> None:
