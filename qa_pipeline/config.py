@@ -40,13 +40,17 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
                         "overlap_min_s"},
+            "prosody": {"pitch_floor_hz", "pitch_ceiling_hz", "drawl_ratio", "drawl_min_s", "pause_min_s",
+                        "long_pause_s", "hold_s", "low_prob", "min_voiced_s"},
             "rules": {"dir"},
             "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"},
             "review": {"tz", "appeal_days"}}
 
 # Ranges beyond the type: (lowest, highest), None = open. Keys ending in _s or _ms are ≥ 0.
-RANGES = {"appeal_days": (0, None), "beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
-          "max_similarity": (-1, 1), "min_clear_share": (0, 1), "min_duration_s": (0, None)}
+RANGES = {"beam_size": (1, 20), "threads": (0, 1024), "batch_size": (1, 256), "vad_threshold": (0, 1),
+          "max_similarity": (-1, 1), "min_clear_share": (0, 1), "min_duration_s": (0, None),
+          "pitch_floor_hz": (30, 1000), "pitch_ceiling_hz": (60, 2000), "drawl_ratio": (1, None), "low_prob": (0, 1),
+          "appeal_days": (0, None)}
 CHOICES = {"device": ("cpu", "cuda", "auto")}  # besides Literal fields, whose choices their type lists
 MAX_CONFIG_BYTES = 1 << 20
 

@@ -202,7 +202,8 @@ def render_monthly(data: dict, start: dt.date, end: dt.date, *, label: str = "")
     parts = [f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>质检月报 {start:%Y-%m}</title>'
              f"<style>{CSS}</style></head><body>",
              f"<h1>质检月报 QA monthly report · {start:%Y-%m}</h1>",
-             f'<p class="sub">{start} – {end} · {esc(label)} · generated {dt.datetime.now():%Y-%m-%d %H:%M}</p>']
+             f'<p class="sub">{start} – {end}{" · " + esc(label) if label else ""} · generated '
+             f'{dt.datetime.now():%Y-%m-%d %H:%M}</p>']
     center = data["center"]
     c = center.iloc[0] if not center.empty else None
     prev = data.get("prev_center")

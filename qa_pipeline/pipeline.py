@@ -17,7 +17,7 @@ from .diarize import DiarizeOptions
 from .errors import ConfigError, TranscriptError
 from .metrics import MetricsOptions, measure
 from .mono import name_roles, split_voices, unseparated
-from .prosody import measure_prosody, prosody_from_dict
+from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
 from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
@@ -35,7 +35,8 @@ class PipelineOptions:
     ----------
     agent_channel : which stereo channel carries the agent (``left`` = first).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics, diarize : options of each stage (``diarize``: mono calls).
+    audio, asr, metrics, diarize, prosody : options of each stage (``diarize``: mono calls;
+        ``prosody``: the voice measurements behind rules/voice.yaml).
     """
 
     agent_channel: Literal["left", "right"] = "left"
@@ -44,6 +45,7 @@ class PipelineOptions:
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
 
 
 def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
@@ -127,7 +129,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
     t4 = time.perf_counter()
-    metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances))
+    metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances, options.prosody))
     t5 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
@@ -192,7 +194,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         stored = prosody_from_dict(raw_prosody) if raw_prosody is not None else {}
     except ValueError as exc:
         raise TranscriptError(f"{path}: metrics.prosody: {exc}") from None
-    metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances))
+    metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances, options.prosody))
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
                      format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),

@@ -238,6 +238,10 @@ CASES = [
     ("rules-checklist-unknown-rule", RULES, rules_file(
         "version: 1\nchecklist:\n  name: c\n  total_points: 10\n  sections:\n    - name: s\n      points: 10\n"
         "      items:\n        - {check: no.such_rule, points: 10}\n"), CONFIG),
+    ("rule-tests-not-utf8", ["rules", "test", "{tmp}/rules"],
+     {"rules/r.yaml": RULE, "rules/r.test.txt": "# ruleid: x.y\nA: 你好\n".encode("gbk")}, CONFIG),
+    ("rule-tests-bad-line", ["rules", "test", "{tmp}/rules"],
+     {"rules/r.yaml": RULE, "rules/r.test.txt": "# ruleid: x.y\n(silence abc)\n"}, CONFIG),
     # -- users file of the review page -------------------------------------------------------------------------------
     ("users-alias-bomb", USERS, {"users.yaml": alias_bomb(9).replace("version: 1\nlists:", "x:")}, CONFIG),
     ("users-not-yaml", USERS, {"users.yaml": "users: [\n"}, CONFIG),
@@ -266,6 +270,9 @@ CASES = [
     ("usage-review-port", ["review", "--port", "70000"], {}, USAGE),
     ("usage-batch-workers", ["batch", "{tmp}", "--workers", "0"], {}, USAGE),
     ("usage-models-extra", ["models", "list", "extra"], {}, USAGE),
+    ("usage-report-out-is-file", ["report", "--db", "{tmp}/none.db", "--format", "csv", "-o", "{tmp}/ok.json"], {}, USAGE),
+    ("usage-report-charts-is-file", ["report", "--db", "{tmp}/none.db", "--charts", "{tmp}/ok.json"], {}, USAGE),
+    ("usage-sample-sigma-negative", ["sample", "--sigma", "-3"], {}, USAGE),
     # -- databases and dates ------------------------------------------------------------------------------------------------
     ("db-report-missing", ["report", "--db", "{tmp}/none.db"], {}, CONFIG),
     ("db-sample-missing", ["sample", "--db", "{tmp}/none.db"], {}, CONFIG),

@@ -256,3 +256,32 @@ def test_speed_with_a_generous_bound(tmp_path):
     answered = time.process_time() - c0
     assert views["kpi_days"]["offered"].sum() > 15_000
     assert imported < 15 and answered < 5, (imported, answered)  # aims at 100,000: 30 s and 2 s
+
+
+@pytest.mark.parametrize("args,code,says", [
+    (["import-calls", "{tmp}/missing.csv"], 3, "no such file"),
+    (["import-calls", "{tmp}/ok.csv", "--kind", "agents"], 2, "agents"),
+    (["import-calls", "{tmp}/ok.csv", "--db", "{tmp}/no/such/folder/qa.db"], 4, "does not exist"),
+    (["report", "--view", "kpis"], 2, "unknown view kpis"),
+    (["report", "--view", "appraisal", "--period", "2026-13"], 3, "--period '2026-13'"),
+    (["report", "--view", "appraisal", "--weights", "{tmp}/missing.yaml"], 4, "cannot read the weights file"),
+    (["coach", "ack", "99", "--user", "A001"], 3, "no coaching task 99"),
+    (["coach", "close", "99"], 3, "no coaching task 99"),
+    (["cases", "add", "nope", "--tag", "优秀", "--comment", "x", "--by", "y"], 3, "no call nope"),
+    (["cases", "export", "-o", "{tmp}/cases.pdf"], 3, "write the case library as .csv, .xlsx or .jsonl"),
+], ids=["missing-file", "bad-kind", "db-folder", "bad-view", "bad-month", "missing-weights", "no-task", "close-no-task",
+        "case-no-call", "export-format"])
+def test_bad_input_is_one_line_with_the_readme_exit_code(month, tmp_path, args, code, says):
+    (tmp_path / "ok.csv").write_text("通话编号,进线时间\nX1,2026-11-01 09:00:00\n", encoding="utf-8")
+    db = month["tmp"] / "bad-inputs.db"
+    if not db.exists():
+        import shutil
+
+        shutil.copy(month["db"], db)
+    argv = [a.format(tmp=tmp_path) for a in args]
+    if "--db" not in argv:
+        argv += ["--db", str(db)]
+    res = runner.invoke(app, argv)
+    assert res.exit_code == code, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "Traceback" not in res.output, res.stderr

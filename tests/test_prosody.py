@@ -491,3 +491,23 @@ def test_voice_items_on_a_separated_mono_call():
     assert report.speakers.method == "mono diarization"
     assert statuses(report) == {i: "pass" for i in VOICE_ITEMS}
     assert report.sentiment is not None and not report.sentiment.ended_angrier
+
+
+@pytest.mark.parametrize("toml, expected", [
+    ("[prosody]\ndrawl_ratio = 2.0\nlow_prob = 0.5\n", {"drawl_ratio": 2.0, "low_prob": 0.5, "drawl_min_s": 0.6}),
+    ("[prosody]\ndrawl_ratio = 0.5\n", r"\[prosody\] drawl_ratio = 0.5 is out of range"),
+    ("[prosody]\ndrawl = 2\n", r"\[prosody\] unknown key 'drawl'; expected one of: drawl_min_s, drawl_ratio"),
+    ("[prosody]\nlow_prob = \"high\"\n", r"\[prosody\] low_prob"),
+], ids=["applied", "out-of-range", "unknown-key", "wrong-type"])
+def test_prosody_options_from_config(tmp_path, toml, expected):
+    from qa_pipeline.errors import ConfigError
+    from qa_pipeline.options import pipeline_options
+
+    path = tmp_path / "qa.toml"
+    path.write_text(toml, "utf-8")
+    if isinstance(expected, str):
+        with pytest.raises(ConfigError, match=expected):
+            pipeline_options(path)
+        return
+    got = pipeline_options(path).prosody
+    assert {k: getattr(got, k) for k in expected} == expected

@@ -13,8 +13,8 @@ from rich.console import Console
 
 from ..errors import EXIT_INTERRUPTED, EXIT_PARTIAL
 from .common import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DateFrom, DateTo, DbOption, DeviceOpt,
-                     Format, ModelOpt, RulesDir, check_output, err, one_line, print_frame, say_error, scoring_options,
-                     table_console)
+                     Format, ModelOpt, RulesDir, check_folder, check_output, err, one_line, print_frame, say_error,
+                     scoring_options, table_console)
 
 
 def _sigterm(*_):  # a scheduler's stop is a Ctrl-C: record the run as interrupted, keep what is stored
@@ -158,6 +158,9 @@ def report(
 
     from .kpi import KPI_VIEWS, kpi_report_views, month_period, monthly_report
 
+    if fmt in (Format.csv, Format.parquet):
+        check_folder(out, "--out")
+    check_folder(charts, "--charts")
     period = Period(parse_day(date_from), parse_day(date_to))
     wanted = view or list(VIEWS)
     unknown = [v for v in wanted if v not in VIEWS and v not in KPI_VIEWS]
@@ -202,7 +205,8 @@ def sample(
     margin: Annotated[Optional[float], typer.Option(help="E: accepted error of the mean score, in points; "
                                                          "then n ≥ z²σ²/E².")] = None,
     confidence: Annotated[float, typer.Option(help="Confidence giving z (0.95 → 1.96).")] = 0.95,
-    sigma: Annotated[Optional[float], typer.Option(help="σ of the score (default: estimated from the calls).")] = None,
+    sigma: Annotated[Optional[float], typer.Option(min=0, help="σ of the score (default: estimated from the "
+                                                               "calls).")] = None,
     per_agent: Annotated[int, typer.Option(min=0, help="At least this many calls per agent (seeds: 5–15 "
                                                        "a month).")] = 0,
     no_flagged: Annotated[bool, typer.Option("--no-flagged", help="Do not add every flagged/fatal call.")] = False,

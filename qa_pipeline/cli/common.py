@@ -93,6 +93,13 @@ def check_output(path: Path | None, what: str = "--out") -> Path | None:
     return path
 
 
+def check_folder(path: Path | None, what: str) -> Path | None:
+    """An output folder the command may create or fill: not an existing file."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"{what} {path} is a file; give a folder")
+    return path
+
+
 def write_text(path: Path, text: str, what: str = "--out") -> None:
     """Write an output file; a path that cannot be written is a usage error, not a traceback."""
     check_output(path, what)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +14,12 @@ from ..errors import EXIT_INTERRUPTED, EXIT_PARTIAL, InputError
 from .common import DateFrom, DateTo, DbOption, err, one_line, print_frame, say_error, table_console
 
 KPI_VIEWS = ("kpi", "appraisal", "training_needs", "coaching")
+
+
+class RecordKind(str, Enum):
+    calls = "calls"
+    states = "states"
+    exams = "exams"
 
 coach_app = typer.Typer(no_args_is_help=True, help="The coaching loop: training needs, tasks, follow-up.")
 cases_app = typer.Typer(no_args_is_help=True, help="The case library: excellent (优秀) and poor (不合格) calls.")
@@ -104,17 +111,17 @@ def monthly_report(store, period, out: Path | None, *, weights: Path | None = No
 def import_calls(
     file: Annotated[Path, typer.Argument(help="ACD export: CSV (UTF-8 or GBK, Chinese headers) or JSONL.")],
     db: DbOption = "qa.db",
-    kind: Annotated[str, typer.Option(help="calls (one row per call), states (agent state log: 签入/示忙/小休) "
-                                           "or exams (培训考试 results).")] = "calls",
+    kind: Annotated[RecordKind, typer.Option(help="calls (one row per call), states (agent state log: "
+                                                  "签入/示忙/小休) or exams (培训考试 results).")] = RecordKind.calls,
 ) -> None:
     """Import call records (or agent states, or exam results) for the KPIs; idempotent, bad rows skipped."""
     from ..callrecords import read_records
     from ..store import Store
     from ..store.kpi import save_agent_states, save_call_records, save_exams
 
-    parsed = read_records(file, kind=kind)
+    parsed = read_records(file, kind=kind.value)
     store = Store(db)
-    save = {"calls": save_call_records, "states": save_agent_states, "exams": save_exams}[kind]
+    save = {"calls": save_call_records, "states": save_agent_states, "exams": save_exams}[kind.value]
     try:
         counts = save(store, parsed.rows)  # one transaction: all rows or none
     except KeyboardInterrupt:

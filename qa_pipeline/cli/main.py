@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - older typer on real click
     from click import exceptions as cx
     from click.utils import PacifyFlushWrapper
 
-from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, QAError
+from ..errors import EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, QAError
 from . import batch, kpi, review, score
 from .common import err, say_error
 
@@ -64,6 +64,9 @@ def run(command: TyperGroup, args: Sequence[str] | None = None, prog_name: str |
             raise
         if isinstance(exc, RecursionError):
             say_error("input nested too deeply to process")
+        elif isinstance(exc, ImportError):  # the install, not the input, is at fault
+            say_error(f"a package qa-pipeline needs is missing ({exc}); reinstall it: pip install qa-pipeline")
+            return EXIT_CONFIG
         else:
             say_error(f"internal error: {type(exc).__name__}: {exc} (set QA_DEBUG=1 for a traceback)")
         return EXIT_INTERNAL

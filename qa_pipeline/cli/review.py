@@ -56,10 +56,10 @@ def review(
                           "add --token auto (or --users users.yaml), or bind 127.0.0.1")
     store = Store(db, create=False)
     from ..config import load_config
+    from ..options import pipeline_options
 
-    cfg = load_config(config)
-    rules_dir = str(rules) if rules else cfg.get("rules", {}).get("dir")  # masks with the project's formats
-    rev = cfg.get("review", {})
+    rules_dir = pipeline_options(config, rules_dir=rules).rules_dir  # masks with the project's entity formats
+    rev = load_config(config).get("review", {})
     web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir,
                      tz=tz or rev.get("tz") or "Asia/Shanghai",
                      appeal_days=appeal_days if appeal_days is not None else rev.get("appeal_days", 7))

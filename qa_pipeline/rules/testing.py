@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import RuleError
+from ..files import Unreadable, read_text
 from ..metrics import measure
 from ..prosody import voice_for_test
 from ..text import count_chars, normalize, to_simplified
@@ -38,6 +39,7 @@ _DIRECTIVE = re.compile(r"^\((silence|overlap)\s+([\d.]+)\)$")
 _VOICE = re.compile(r"^\(voice\s+(agent|customer)\s+((?:[a-z_]+\s*=\s*-?[\d.]+[\s,]*)+)\)$")
 _EXPECT = re.compile(r"^#\s*(ruleid|ok|na)\s*:\s*(.+)$")
 GAP_S = 0.6
+MAX_TEST_BYTES = 4 << 20
 DEFAULT_CPM = 240.0
 EXPECTED_STATUS = {"ruleid": "fail", "na": "n/a"}
 
@@ -70,7 +72,11 @@ def parse_tests(path: Path) -> list[Case]:
     cases: list[Case] = []
     case: Case | None = None
     clock, pending_gap = 0.0, GAP_S
-    for n, raw in enumerate(path.read_text("utf-8").splitlines(), 1):
+    try:
+        text = read_text(path, max_bytes=MAX_TEST_BYTES, what="rule test file")
+    except Unreadable as exc:
+        raise RuleError(path, str(exc)) from None
+    for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line == "---":
             case, clock, pending_gap = None, 0.0, GAP_S
