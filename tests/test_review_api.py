@@ -193,6 +193,7 @@ def test_queue_answers_in_under_a_second_on_10000_calls(db):
     (["--host", "0.0.0.0"], "without access control"),
     (["--host", "10.1.2.3", "--token", "short"], "at least 16 characters"),
     (["--role", "boss"], "not one of"),
+    (["--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
 ])
 def test_review_refuses_to_start_unsafely(review_db, args, says):
     import subprocess
