@@ -102,10 +102,15 @@ def _verdicts(report: dict, state: dict) -> dict[str, str | None]:
     return {c["id"]: _verdict(state["decisions"], c["id"]) for c in report.get("checks") or ()}
 
 
-def _complete(report: dict, state: dict) -> None:
-    """Raise unless the review can be marked reviewed: something decided, no failed/low-confidence item open."""
+def _touched(state: dict) -> None:
+    """Raise unless something was decided on the call (an untouched call is not marked reviewed)."""
     if not any(ev_kind in DECIDING for ev_kind in state["kinds"]):
         raise InputError("nothing has been reviewed on this call yet: decide its items first")
+
+
+def _complete(report: dict, state: dict) -> None:
+    """Raise unless the sheet can be submitted: something decided, no failed/low-confidence item open."""
+    _touched(state)
     open_ = sheet.undecided(report, _verdicts(report, state), state["points"])
     if open_:
         titles = {c["id"]: c.get("title") or c["id"] for c in report.get("checks") or ()}
@@ -167,7 +172,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             _allowed(user, kind, {**row, "_target": target}, state, appeal_days=appeal_days, now=now)
             _validate(kind, target, value, reason, report)
             if kind == "status" and value == "reviewed":
-                _complete(report, state)
+                _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
             if kind == "appeal" and state.get("ruling"):
                 raise PermissionDenied("this call's appeal was already ruled on; it cannot be appealed again")
             add(kind, target, value, reason)
