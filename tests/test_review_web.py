@@ -78,6 +78,16 @@ def shot(page, name: str, tmp_path: Path) -> None:
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
+def agree_with_open_items(page) -> None:
+    """Agree with every failed or low-confidence item still open on the call page (each click closes one)."""
+    open_ = page.locator("#attention .item.open")
+    for _ in range(100):
+        if not open_.count():
+            return
+        open_.first.locator("button.agree").click()
+    raise AssertionError("items stay open after Agree")
+
+
 def test_review_flow_in_a_real_browser(server, page, tmp_path):
     url, db = server
     page.goto(url + "/")
@@ -114,8 +124,7 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
     disputed = page.locator("[data-item='privacy.identity_verification']")
     disputed.locator("input.reason").fill("客户已主动报出保单号")
     disputed.locator("button.dispute").click()
-    for row in page.locator("#attention .item.open").all():
-        row.locator("button.agree").click()
+    agree_with_open_items(page)
     total = page.locator("#total").inner_text()
     page.click("#submit")
     page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
@@ -151,8 +160,7 @@ def test_manual_items_and_comment_are_kept(server, page, tmp_path):
     page.wait_for_selector("[data-item='attitude.warm'] input.points")
     page.fill("[data-item='attitude.warm'] input.points", "5")
     page.fill("#comment", "开场白标准，语速偏快")
-    for row in page.locator("#attention .item.open").all():
-        row.locator("button.agree").click()
+    agree_with_open_items(page)
     page.click("#submit")
     page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
     page.reload()
@@ -204,8 +212,7 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
         ctx = page.context
         page.goto(url + "/call/c08?token=reviewer-token-0123456")  # the reviewer finishes the review
         page.wait_for_selector("#submit")
-        for row in page.locator("#attention .item.open").all():
-            row.locator("button.agree").click()
+        agree_with_open_items(page)
         page.click("#submit")
         page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
         assert page.locator("#appeal").count() == 0  # reviewers do not appeal

@@ -33,7 +33,7 @@ def reviews_frame(store: Store, *, redact: bool = False, options=None) -> pd.Dat
     with :func:`qa_pipeline.redact.redact_data` and the entity formats ``options`` (for users
     without the ``sensitive`` right)."""
     df = reviews.events_frame(store)
-    df["check_id"] = pd.Series([str(target).split("#", 1)[0] if kind in ("finding", "check", "manual") else None
+    df["check_id"] = pd.Series([str(target).split("#", 1)[0] if kind in ("finding", "check", "manual", "points") else None
                                 for kind, target in zip(df["kind"], df["target"])], index=df.index, dtype=object)
     statuses = reviews.auto_statuses(store)[["call_id", "check_id", "auto_status"]]
     df = df.merge(statuses, on=["call_id", "check_id"], how="left")
