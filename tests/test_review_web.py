@@ -385,3 +385,29 @@ def test_claim_my_queue_and_submit_and_next(wb_server, page, tmp_path):
     page.wait_for_url(url + "/call/t1")
     page.wait_for_selector("#attention .item")
     assert sqlite3.connect(db).execute("select status, assignee from call_reviews where call_id = 't2'").fetchone() == ("reviewed", "王质检")
+
+
+def test_keyboard_only_review_of_one_call(wb_server, page, tmp_path):
+    url, db = wb_server
+    page.goto(url + "/call/t1")
+    page.wait_for_selector("#attention .item.open")
+    decided = {}
+    for _ in range(12):  # N jumps to the next finding marker and makes its item the current one; A agrees
+        if not page.locator("#attention .item.open").count():
+            break
+        page.keyboard.press("n")
+        item = page.locator("body").get_attribute("data-current")
+        if item == "closing.farewell":
+            page.keyboard.press("d")  # D disputes and puts the cursor in the reason
+            page.keyboard.type("转写漏了再见")
+            page.locator("#transcript").click()  # leave the text field (clicks elsewhere keep the text)
+        elif item not in decided:
+            page.keyboard.press("a")
+        decided[item] = True
+    assert page.locator("#attention .item.open").count() == 0
+    assert page.locator("[data-item='closing.farewell'] input.reason").input_value() == "转写漏了再见"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
+    rows = sqlite3.connect(db).execute("select target, value, reason from review_events where kind = 'check' order by target").fetchall()
+    assert rows == [("closing.farewell", "dispute", "转写漏了再见"), ("language.banned_phrase", "agree", None),
+                    ("opening.greeting", "agree", None)]

@@ -4,7 +4,7 @@
 const callId = decodeURIComponent(location.pathname.replace(/^\/call\//, ""));
 const DRAFT_KEY = "qa-draft:" + callId;
 let player = document.getElementById("player");
-let data, me, duration = 1, currentItem = null, markers = [];
+let data, me, duration = 1, currentItem = null, markers = [], markerIdx = -1;
 const LOW_CONFIDENCE = 0.6;
 
 // -- the draft ------------------------------------------------------------------------------------
@@ -362,6 +362,8 @@ async function submitReview(andNext) {
 
 function focusItem(id) {
   currentItem = id;
+  document.body.dataset.current = id;
+  document.querySelectorAll(".item.focus").forEach(x => x.classList.remove("focus"));
   const row = document.querySelector(`[data-item="${CSS.escape(id)}"]`);
   if (row) { row.scrollIntoView({block: "center"}); row.classList.add("focus"); setTimeout(() => row.classList.remove("focus"), 1200); }
 }
@@ -401,14 +403,17 @@ document.getElementById("submit").onclick = () => submitReview(false);
 document.getElementById("submit-next").onclick = () => submitReview(true);
 document.getElementById("back").href = document.referrer && document.referrer.includes("/?") ? document.referrer : "/";
 document.addEventListener("keydown", e => {
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && !document.getElementById("submit").hidden) { e.preventDefault(); submitReview(false); return; }
   if (e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test((e.target || {}).tagName || "")) return;
   const k = e.key.toLowerCase();
   if (k === " " && player.paused !== undefined) { e.preventDefault(); player.paused ? player.play().catch(() => {}) : player.pause(); }
   else if (k === "j" && player.play) player.currentTime = Math.max(0, player.currentTime - 5);
   else if (k === "l" && player.play) player.currentTime = player.currentTime + 5;
   else if ((k === "n" || k === "p") && markers.length) {
-    const now = player.currentTime || 0;
-    const mk = k === "n" ? markers.find(m => m.start > now + 0.05) || markers[0] : [...markers].reverse().find(m => m.start < now - 0.5) || markers[markers.length - 1];
+    // the next/previous marker in time; markers at the same moment are visited one after the other
+    markerIdx = (markerIdx + (k === "n" ? 1 : markers.length - 1)) % markers.length;
+    if (markerIdx < 0) markerIdx = 0;
+    const mk = markers[markerIdx];
     focusItem(mk.id); seek(mk.start);
   } else if ((k === "a" || k === "d") && currentItem && !document.getElementById("sheet-fields").disabled) {
     e.preventDefault(); setVerdict(currentItem, k === "a" ? "agree" : "dispute");
