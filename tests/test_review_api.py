@@ -394,3 +394,12 @@ def test_claims_and_my_queue(wb_db):
     assert mine == [["t1"], ["t2"]]  # each reviewer's own queue
     assert c.get("/api/queue", headers=REV).json()["counts"]["by_status"] == {"pending": 2}  # a claim is not a review
     assert c.post("/api/calls/t1/events", headers=AGT, json={"kind": "claim"}).status_code == 403
+
+
+def test_only_the_agent_acknowledges_a_finished_review(wb):
+    r = wb.post("/api/calls/t1/events", headers=AGT, json={"kind": "ack"})
+    assert r.status_code == 403 and "no finished review" in r.json()["error"]
+    finish_review(wb, "t1")
+    assert wb.post("/api/calls/t1/events", headers=REV, json={"kind": "ack"}).status_code == 403
+    r = wb.post("/api/calls/t1/events", headers=AGT, json={"kind": "ack"})
+    assert r.status_code == 200 and r.json()["acknowledged"]["by"] == "A001" and r.json()["status"] == "reviewed"

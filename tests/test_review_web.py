@@ -359,6 +359,9 @@ def test_an_appeal_is_ruled_once_and_the_ruling_is_final(wb_db, tmp_path, page):
         page.goto(url + "/call/t1?token=agent-token-A001-0123")  # no second appeal
         page.wait_for_selector("#banner .ruled")
         assert page.locator("#appeal").count() == 0
+        page.click("#ack")  # the agent acknowledges the final verdict
+        page.wait_for_selector("#acked")
+        assert "A001 已确认阅读复核结果" in page.locator("#acked").inner_text()
         r = httpx.post(url + "/api/calls/t1/events", json={"kind": "appeal", "reason": "再申诉"},
                        headers={"authorization": "Bearer agent-token-A001-0123"})
         assert r.status_code == 403

@@ -23,7 +23,7 @@ from ..store.calls import scored_call, stored_report
 from . import sheet
 
 ROLES = ("agent", "reviewer", "senior", "admin")
-KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim")
+KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "ack")
 DECIDING = ("finding", "check", "manual", "points", "score")  # events that judge the call
 LOW_CONFIDENCE = sheet.LOW_CONFIDENCE
 
@@ -223,7 +223,12 @@ def _allowed(user: User, kind: str, row: dict, state: dict, *, appeal_days: floa
              now: dt.datetime | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may record a ``kind`` event on a call in ``state``."""
     status = state["status"]
-    if kind == "claim":
+    if kind == "ack":
+        if not (user.role == "agent" and user.name == row["agent_id"]):
+            raise PermissionDenied("only the call's own agent acknowledges its review")
+        if status not in ("reviewed", "ruled"):
+            raise PermissionDenied(f"there is no finished review to acknowledge (this call is {status})")
+    elif kind == "claim":
         if not user.can("review"):
             raise PermissionDenied(f"role '{user.role}' cannot review calls")
         who = state.get("assignee")
@@ -281,7 +286,7 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
     points: dict[str, float] = {}
     out: dict[str, Any] = {"status": "pending", "final_score": None, "comment": None, "appeal": None,
                            "ruling": None, "reviewer": None, "reviewed_at": None, "assignee": None,
-                           "claimed_at": None, "claimed_at_dt": None, "n_events": len(events)}
+                           "claimed_at": None, "claimed_at_dt": None, "acknowledged": None, "n_events": len(events)}
     kinds = set()
     for ev in events:
         kind = ev["kind"]
@@ -304,6 +309,8 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "ruling":
             out["status"], out["ruling"] = "ruled", {"by": ev["user"], "value": ev["value"], "reason": ev["reason"],
                                                      "at": ev["at"]}
+        elif kind == "ack":
+            out["acknowledged"] = {"by": ev["user"], "at": ev["at"]}
         elif kind == "claim":
             out["assignee"], out["claimed_at"] = ev["target"] or ev["user"], ev["at"]
             out["claimed_at_dt"] = dt.datetime.fromisoformat(str(ev["at"]).rstrip("Z"))

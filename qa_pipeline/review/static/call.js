@@ -291,6 +291,9 @@ function renderState() {
   const box = document.getElementById("appeal-box"), ap = [];
   if (review.appeal) ap.push(el("div", {}, t("appeal_by", review.appeal.by), el("span", {class: "quote"}, review.appeal.reason)));
   if (review.ruling) ap.push(el("div", {}, t("ruling_by", review.ruling.by) + t(review.ruling.value) + " — ", el("span", {class: "quote"}, review.ruling.reason || "")));
+  if (review.acknowledged) ap.push(el("div", {class: "muted", id: "acked"}, t("acked", review.acknowledged.by, fmtWhen(review.acknowledged.at))));
+  else if (me.role === "agent" && ["reviewed", "ruled"].includes(review.status))
+    ap.push(el("button", {type: "button", id: "ack", onclick: () => send("ack", "", null, null)}, t("ack")));
   if (review.status === "reviewed" && (me.role === "agent" || me.role === "admin")) {
     const draftAp = draft.appeal || {};
     const choices = (data.report.checks || []).filter(c => c.status === "fail" || c.status === "partial" || pointsOf(c.id) !== undefined);
