@@ -403,3 +403,23 @@ def test_only_the_agent_acknowledges_a_finished_review(wb):
     assert wb.post("/api/calls/t1/events", headers=REV, json={"kind": "ack"}).status_code == 403
     r = wb.post("/api/calls/t1/events", headers=AGT, json={"kind": "ack"})
     assert r.status_code == 200 and r.json()["acknowledged"]["by"] == "A001" and r.json()["status"] == "reviewed"
+
+
+SHEET = [{"id": "a", "section": "S", "status": "fail", "points": 0, "points_possible": 4},
+         {"id": "b", "section": "S", "status": "manual", "points": None, "points_possible": 6},
+         {"id": "c", "section": "T", "status": "n/a", "points": 5, "points_possible": 5},
+         {"id": "d", "section": "T", "status": "fail", "points": -2, "points_possible": 0, "fatal": False}]
+
+
+@pytest.mark.parametrize("method, verdicts, points, total", [
+    ("auto points earned ÷ auto points applicable × 100", {}, {}, 33.3),  # (0 + 5 − 2) of 9 points judged
+    ("auto points earned ÷ auto points applicable × 100", {"a": "dispute", "d": "dispute"}, {"b": 3}, 80.0),  # 12 of 15
+    ("sum of the points awarded on the sheet", {}, {}, 3.0),  # S 0, T 5 − 2
+    ("sum of the points awarded on the sheet", {"a": "dispute"}, {"b": 6, "c": 1}, 8.0),  # S 4 + 6 capped at 8; T 1 − 2 floored at 0
+], ids=["rescaled", "rescaled-reviewed", "sum", "sum-capped-floored"])
+def test_final_score_follows_the_scorers_method(method, verdicts, points, total):
+    from qa_pipeline.review.sheet import final_score
+
+    report = {"checks": SHEET, "score_detail": {"method": method, "sections": [{"name": "S", "points": 8},
+                                                                               {"name": "T", "points": 5}]}}
+    assert final_score(report, verdicts, points)["total"] == total

@@ -6,12 +6,15 @@ stored score is this one. An item counts as:
 
 - the reviewer's points, when they gave some;
 - else its full points when the reviewer disputed an automatic failure (the failure did not happen);
-- else its automatic points (pass, partial, fail);
+- else its automatic points (pass, partial, fail, and n/a where the scorer gave it points);
 - not at all when it has no points yet (a manual item nobody scored, an item that does not apply).
 
-A section's earned points are floored at 0 (per-hit deductions cannot take it below); the total is
-earned ÷ possible × 100 over the counted items, so a fully scored 100-point sheet gives the sum.
-A fatal item (一票否决) that failed and was not disputed makes the total 0.
+A section's earned points are floored at 0 (per-hit deductions cannot take it below) and capped at
+the section's points. The total follows the scorer's method (``score_detail.method``): where the
+automatic score is a rescaling ("auto points earned ÷ auto points applicable × 100") it is earned ÷
+possible × 100 over the counted items, so a fully scored 100-point sheet gives the sum; where the
+score is the sheet's sum of points, it is that sum. A fatal item (一票否决) that failed and was not
+disputed makes the total 0.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 from typing import Any
 
 LOW_CONFIDENCE = 0.6  # an automatic verdict less sure than this needs a reviewer's decision
-JUDGED = ("pass", "partial", "fail")
 
 
 def needs_decision(item: dict[str, Any]) -> bool:
@@ -42,6 +44,12 @@ def points_range(item: dict[str, Any]) -> tuple[float, float]:
     top = float(item.get("points_possible") or 0.0)
     low = min(0.0, float(item["points"])) if item.get("points") is not None else 0.0
     return low, top
+
+
+def rescaled(report: dict[str, Any]) -> bool:
+    """Whether the report's automatic score is a rescaling of the points it could judge (else a sum of points)."""
+    method = str((report.get("score_detail") or {}).get("method") or "")
+    return "÷" in method or not method
 
 
 def final_score(report: dict[str, Any], verdicts: dict[str, str | None], points: dict[str, float]) -> dict[str, Any]:
@@ -77,7 +85,7 @@ def final_score(report: dict[str, Any], verdicts: dict[str, str | None], points:
             got = float(points[cid])
         elif verdict == "dispute" and c.get("status") in ("fail", "partial"):
             got = possible
-        elif c.get("status") in JUDGED and c.get("points") is not None:
+        elif c.get("status") != "manual" and c.get("points") is not None:
             got = float(c["points"])
         else:
             continue
@@ -86,13 +94,19 @@ def final_score(report: dict[str, Any], verdicts: dict[str, str | None], points:
         sec["earned"] += got
         sec["possible"] += possible
         sec["items"] += 1
+    caps = {s.get("name"): s.get("points") for s in (report.get("score_detail") or {}).get("sections") or ()}
     earned = possible = 0.0
     for sec in sections.values():
         if sec["items"]:
             sec["earned"] = max(sec["earned"], 0.0)
+        if caps.get(sec["name"]) is not None:
+            sec["earned"] = min(sec["earned"], float(caps[sec["name"]]))
         earned += sec["earned"]
         possible += sec["possible"]
-    total = None if possible <= 0 else round(100.0 * max(earned, 0.0) / possible, 1)
+    if rescaled(report):
+        total = None if possible <= 0 else round(100.0 * max(earned, 0.0) / possible, 1)
+    else:
+        total = None if not sections else round(max(earned, 0.0), 1)
     if fatal:
         total = 0.0
     return {"total": total, "earned": earned, "possible": possible, "fatal": fatal,

@@ -42,7 +42,7 @@ function needsDecision(c) {
 function onSheet(c) { return !!c.section && c.points_possible !== null && c.points_possible !== undefined; }
 function derivedPoints(c) {  // what an item counts without reviewer's points
   if (verdictOf(c.id) === "dispute" && (c.status === "fail" || c.status === "partial")) return Number(c.points_possible);
-  if (["pass", "partial", "fail"].includes(c.status) && c.points !== null && c.points !== undefined) return Number(c.points);
+  if (c.status !== "manual" && c.points !== null && c.points !== undefined) return Number(c.points);
   return undefined;
 }
 // The same arithmetic as qa_pipeline/review/sheet.py (final_score): the server recomputes it on submit.
@@ -57,9 +57,17 @@ function sheetTotal() {
     if (c.fatal && c.status === "fail" && verdictOf(c.id) !== "dispute" && own === undefined) fatal.push(c.id);
     s.earned += got; s.possible += Number(c.points_possible); s.items += 1;
   }
+  const detail = data.report.score_detail || {};
+  const caps = Object.fromEntries((detail.sections || []).map(s => [s.name, s.points]));
   let earned = 0, possible = 0;
-  for (const s of sections.values()) { if (s.items) s.earned = Math.max(s.earned, 0); earned += s.earned; possible += s.possible; }
-  let total = possible <= 0 ? null : Math.round(1000 * Math.max(earned, 0) / possible) / 10;
+  for (const s of sections.values()) {
+    if (s.items) s.earned = Math.max(s.earned, 0);
+    if (caps[s.name] !== null && caps[s.name] !== undefined) s.earned = Math.min(s.earned, Number(caps[s.name]));
+    earned += s.earned; possible += s.possible;
+  }
+  const rescaled = !detail.method || String(detail.method).includes("÷");
+  let total = rescaled ? (possible <= 0 ? null : Math.round(1000 * Math.max(earned, 0) / possible) / 10)
+                       : (sections.size ? Math.round(10 * Math.max(earned, 0)) / 10 : null);
   if (fatal.length) total = 0;
   return {total, sections, fatal};
 }
