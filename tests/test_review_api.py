@@ -141,6 +141,19 @@ def test_audio_only_for_calls_in_the_database_and_by_channel(client):
         assert client.get(f"/api/calls/{bad}/audio", headers=REV).status_code == 404
 
 
+def test_waveform_peaks_per_channel(client):
+    import numpy as np
+
+    p = client.get("/api/calls/c08/peaks?n=200", headers=REV).json()
+    audio, rate = sf.read(io.BytesIO(client.get("/api/calls/c08/audio", headers=REV).content))
+    assert p["n"] == 200 and len(p["channels"]) == 2 and all(len(c) == 200 for c in p["channels"])
+    assert p["duration_s"] == pytest.approx(len(audio) / rate, abs=0.01)
+    loudest = max(max(c) for c in p["channels"])
+    assert 0 < loudest <= 1 and loudest == pytest.approx(float(np.abs(audio).max()), abs=0.01)
+    assert client.get("/api/calls/x_html/peaks", headers=REV).status_code == 404  # a transcript has no waveform
+    assert client.get("/api/calls/c03/peaks", headers=AGT).status_code == 404  # not the agent's call
+
+
 def test_sensitive_numbers_masked_unless_the_user_may_see_them(tmp_path, review_db):
     import json
     import subprocess

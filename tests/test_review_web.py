@@ -110,6 +110,8 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
     page.wait_for_selector(".finding-item")
     page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=30_000)
     assert page.locator("#transcript .utt").count() > 5
+    page.wait_for_function("(document.getElementById('waveform').getAttribute('d') || '').length > 1000")
+    assert page.locator("#timeline .tl-marker").count() >= 2 and page.locator("#timeline .tl-label").count() >= 3
 
     # clicking a finding seeks the audio to its span
     item = page.locator("[data-finding='language.banned_phrase#0']")

@@ -190,6 +190,39 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
             target.write_bytes(buf.getvalue())
         return FileResponse(target, media_type="audio/wav")
 
+    peaks_cache: dict[str, dict] = {}
+
+    @app.get("/api/calls/{call_id:path}/peaks")
+    def peaks(call_id: str, n: int = Query(500, ge=10, le=2000), u: User = Depends(user)):
+        """The waveform for the timeline: per channel (agent, customer; one for mono) the loudest sample of each
+        of ``n`` equal slices of the call, 0–1."""
+        import numpy as np
+
+        from ..audio import load_audio
+
+        row = _scored(call_id, u)
+        key = f"{call_id}|{row['content_sha256']}|{n}"
+        if key not in peaks_cache:
+            if row.get("format") == "transcript" or not row.get("sample_rate"):
+                raise HTTPException(404, "this call was scored from a transcript: there is no waveform")
+            try:
+                rec = load_audio(row["path"])
+            except QAError as exc:
+                raise HTTPException(410, f"the recording is no longer readable: {exc}") from None
+            report = store.report(call_id) or {}
+            chans = list(rec.channels)
+            if len(chans) == 2 and (report.get("audio") or {}).get("agent_channel", "left") != "left":
+                chans.reverse()  # agent first
+            out = []
+            for ch in chans:
+                x = np.abs(np.asarray(ch, dtype=np.float32))
+                edges = np.linspace(0, len(x), n + 1).astype(int)
+                out.append([round(float(x[a:b].max()) if b > a else 0.0, 3) for a, b in zip(edges[:-1], edges[1:])])
+            if len(peaks_cache) > 256:
+                peaks_cache.clear()
+            peaks_cache[key] = {"n": n, "duration_s": len(chans[0]) / rec.rate, "channels": out}
+        return peaks_cache[key]
+
     @app.get("/api/calls/{call_id:path}")
     def call(call_id: str, u: User = Depends(user)):
         row = _scored(call_id, u)

@@ -146,11 +146,31 @@ function renderTimeline() {
   const axis = document.createElementNS(NS, "line");
   axis.setAttribute("x1", 0); axis.setAttribute("x2", 1000); axis.setAttribute("y1", 76); axis.setAttribute("y2", 76); axis.setAttribute("class", "tl-tick");
   parts.push(axis);
+  const wave = document.createElementNS(NS, "path"); wave.id = "waveform"; wave.setAttribute("class", "tl-wave");
+  parts.unshift(wave);  // filled in by loadWaveform (behind the speech bars)
   const head = document.createElementNS(NS, "rect"); head.id = "playhead";
   head.setAttribute("x", 0); head.setAttribute("width", 2); head.setAttribute("y", 0); head.setAttribute("height", 76); head.setAttribute("fill", "#000");
   parts.push(head);
   svg.replaceChildren(...parts);
   svg.onclick = e => { const b = svg.getBoundingClientRect(); seek((e.clientX - b.left) / b.width * duration); };
+}
+
+let peaks = null;
+async function loadWaveform() {  // the recording's loudness per slice: agent above the middle line, customer below
+  const call = data.call;
+  if (call.format === "transcript" || !call.sample_rate) return;
+  try { peaks = peaks || await api("/api/calls/" + encodeURIComponent(callId) + "/peaks?n=500"); } catch (e) { return; }
+  drawWaveform();
+}
+function drawWaveform() {
+  const w = document.getElementById("waveform");
+  if (!w || !peaks) return;
+  const [top, bottom] = [peaks.channels[0], peaks.channels[peaks.channels.length - 1]];
+  const step = 1000 * (peaks.duration_s / duration) / peaks.n, mid = 44;
+  let d = "";
+  top.forEach((v, i) => { d += `M${(i * step).toFixed(1)} ${mid} v${(-v * 30).toFixed(1)} `; });
+  bottom.forEach((v, i) => { d += `M${(i * step).toFixed(1)} ${mid} v${(v * 30).toFixed(1)} `; });
+  w.setAttribute("d", d);
 }
 
 function speakerName(s) { return s === "agent" ? t("agent_speaker") : s === "customer" ? t("customer_speaker") : t("unknown_speaker"); }
@@ -399,11 +419,12 @@ async function load(first) {
     const setSrc = () => { const tm = player.currentTime; player.src = "/api/calls/" + encodeURIComponent(callId) + "/audio?channel=" + chan.value; player.currentTime = tm; };
     chan.onchange = setSrc; setSrc();
     document.getElementById("speed").onchange = e => { player.playbackRate = Number(e.target.value); };
+    loadWaveform();
   }
 }
 function render() {
   applyI18n();
-  renderSummary(); renderTimeline(); renderTranscript(); renderSheet(); renderState(); renderHistory();
+  renderSummary(); renderTimeline(); drawWaveform(); renderTranscript(); renderSheet(); renderState(); renderHistory();
 }
 if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const tm = player.currentTime;
