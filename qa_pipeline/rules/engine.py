@@ -335,3 +335,7 @@ _OPS = {"all": _all, "any": _any, "not": _not, "phrases": _phrases, "regex": _re
         "followed_by": _followed_by, "none_after": _none_after, "entity": _entity, "metric": _metric,
         "around_silence": _around_silence, "identity_verified": _privacy, "confidential_readout": _privacy}
 
+from .sheet_ops import OPS as _SHEET_OPS  # noqa: E402  (knowledge, response_gap)
+
+_OPS.update(_SHEET_OPS)
+
