@@ -60,11 +60,11 @@ def _undecided(r: CheckResult) -> bool:
     return r.status == "n/a" and (r.summary.startswith("cannot be decided") or "speaker roles are unknown" in r.summary)
 
 
-def _missing(item, section: str) -> CheckResult:
+def _missing(item, section: str, disabled: bool) -> CheckResult:
+    why = "switched off by the rules (disable:)" if disabled else f"no rule '{item.check}' is loaded"
     return CheckResult(id=item.check, title=item.title or item.check, status="n/a", points=None,
                        points_possible=item.points, severity="minor", section=section, confidence=0.0,
-                       summary=f"cannot be decided: no rule '{item.check}' is loaded; points given provisionally, "
-                               "a reviewer must judge")
+                       summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
 
 
 def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
@@ -90,7 +90,7 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
                 continue
             r = by_id.get(item.check)
             if r is None:
-                r = _missing(item, section.name)
+                r = _missing(item, section.name, item.check in rules.disabled)
             base = dict(points_possible=item.points, section=section.name, fatal=item.fatal or r.fatal)
             if r.status == "fail" and (item.fatal or r.fatal):
                 fatal.append(r.id)
