@@ -30,7 +30,10 @@ from typing import Any
 from .rules.loader import RuleSet
 from .types import CheckResult
 
-NEAR_MISS_FROM = 0.7  # a "must not say" pass whose nearest miss is at least this similar is less sure
+NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
+# n/a reasons that mean "not assessed" (confidence 0) rather than "does not apply to this call"
+NOT_ASSESSED = ("speaker roles are unknown", "is loaded", "switched off", "no knowledge topic",
+                "overtalk is not available", "cannot be measured")
 
 
 @dataclass(frozen=True)
@@ -42,22 +45,28 @@ class Scored:
     flag_reasons: tuple[str, ...]
 
 
+def _near_miss(similarity: float) -> float:
+    return 1.0 - 2.0 * max(0.0, similarity - NEAR_MISS_FROM)
+
+
 def evidence_quality(r: CheckResult) -> float:
-    """How much the evidence behind a verdict can be trusted, 0–1 (1 = exact matches or measurements)."""
-    if r.status in ("fail", "partial"):
-        sims = [f.similarity for f in r.findings if f.similarity is not None]
-        return min(sims, default=1.0)
-    if r.status == "pass":
-        sims = [f.similarity for f in r.evidence if f.similarity is not None]
-        if r.summary == "no violation found":  # a forbid rule: the nearest thing to a violation
-            near = max(sims, default=0.0)
-            return 1.0 - max(0.0, near - NEAR_MISS_FROM)
-        return min(sims, default=1.0)
-    return 1.0
+    """How much the evidence behind a verdict can be trusted, 0–1 (1 = exact matches or measurements).
+
+    A phrase heard fuzzily counts its similarity; a phrase *not* heard whose nearest match came
+    close (≥ 0.85) costs up to 0.3 (the phrase may have been said and misrecognized).
+    """
+    lines = r.findings if r.status in ("fail", "partial") else r.evidence if r.status == "pass" else ()
+    q = 1.0
+    for f in lines:
+        if f.similarity is None:
+            continue
+        nearest = "nearest" in f.why or r.summary == "no violation found"
+        q = min(q, _near_miss(f.similarity) if nearest else f.similarity)
+    return q
 
 
 def _undecided(r: CheckResult) -> bool:
-    return r.status == "n/a" and (r.summary.startswith("cannot be decided") or "speaker roles are unknown" in r.summary)
+    return r.status == "n/a" and any(k in r.summary for k in NOT_ASSESSED)
 
 
 def _missing(item, section: str, disabled: bool) -> CheckResult:

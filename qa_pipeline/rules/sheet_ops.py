@@ -7,7 +7,7 @@ topics with the phrases that raise them and the key points an answer must contai
       topics:
         - id: policy_status
           title: 保单状态查询
-          triggers: [保单状态, 保单有效吗]        # said by the customer: the call is about this
+          triggers: [保单状态, 保单有效吗]        # said by the customer (as written or homophones)
           key_points:                           # the agent's answer contains each of these
             - {name: 保单状态, any: [有效状态, 已经失效, 已失效]}
           contradictions:                       # said by the agent: wrong or forbidden
@@ -16,9 +16,10 @@ topics with the phrases that raise them and the key points an answer must contai
 A call no topic matches cannot be judged: the condition is undecided (the check is
 ``n/a`` with confidence 0, never a silent pass).
 
-``response_gap`` judges 及时回答客户问题: after the customer asks something (a run of
-customer turns with a question marker), the agent's next turn starts within ``max_s``,
-unless the agent had just asked the customer to wait (请稍等…)::
+``response_gap`` judges 及时回答客户问题: after the customer speaks (a run of customer
+turns), the agent's next turn starts within ``max_s``, unless the agent had just asked the
+customer to wait (请稍等…); a question (a turn with a question marker) the agent never
+answers fails too::
 
     response_gap: {max_s: 5, wait: ["@ask_wait"]}
 
@@ -31,6 +32,8 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..types import Interval
 
 
 class _Strict(BaseModel):
@@ -76,11 +79,11 @@ class KnowledgeCheck(_Strict):
     min_coverage: float = Field(1.0, gt=0, le=1)
 
 
-QUESTION = r"[？?吗呢]|怎么|什么|多少|哪|几[天个号点]|能不能|可不可以|是不是|有没有|要不要|请问"
+QUESTION = r"[？?吗]|怎么|什么|多少|哪|几[天个号点]|能不能|可不可以|是不是|有没有|要不要|请问"
 
 
 class ResponseGap(_Strict):
-    """Every customer question gets the agent's next turn within ``max_s`` seconds (or a wait request)."""
+    """The agent replies to the customer within ``max_s`` seconds (or asked them to wait first)."""
 
     max_s: float = Field(5.0, gt=0)
     question: str = Field(QUESTION, description="regex marking a customer turn as a question")
@@ -116,7 +119,7 @@ def matched_topics(ctx, kn: Knowledge) -> list[tuple[Topic, int]]:
     out = []
     for t in kn.topics:
         for i, u in enumerate(ctx.utts):
-            if (who is None or u.speaker == who) and _find(t.triggers, u.text, kn.tolerance):
+            if (who is None or u.speaker == who) and _find(t.triggers, u.text, 0.0):
                 out.append((t, i))
                 break
     return out
@@ -192,31 +195,29 @@ def _response_gap(cond, ctx):
             j += 1
         run = utts[i:j + 1]
         asked = [u for u in run if rx.search(u.text)]
-        if asked:
-            end = max(u.end for u in run)
-            nxt = next((u for u in utts[j + 1:] if u.speaker == "agent"), None)
-            before = [u for u in utts[:i] if u.speaker == "agent"][-1:]
-            excused = bool(before and spec.wait and _find(spec.wait, before[0].text, ctx.rules.tolerance))
-            q = asked[-1]
-            if nxt is None:
+        end = max(u.end for u in run)
+        nxt = next((u for u in utts[j + 1:] if u.speaker == "agent"), None)
+        before = [u for u in utts[:i] if u.speaker == "agent"][-1:]
+        excused = bool(before and spec.wait and _find(spec.wait, before[0].text, ctx.rules.tolerance))
+        q = (asked or run)[-1]
+        if nxt is None:
+            if asked:
                 misses.append(Ev(q.span, "customer", q.text, "the customer's question got no answer from the agent"))
-            else:
-                gap = max(0.0, nxt.start - end)
-                if longest is None or gap > longest[0]:
-                    longest = (gap, q, nxt)
-                if gap > spec.max_s and not excused:
-                    from ..types import Interval
-
-                    misses.append(Ev(Interval(end, nxt.start), "agent", q.text,
-                                     f"the agent answered the question after {gap:.1f} s of silence "
-                                     f"(> {spec.max_s:g} s) without asking the customer to wait"))
+        else:
+            gap = max(0.0, nxt.start - end)
+            if longest is None or gap > longest[0]:
+                longest = (gap, q, nxt)
+            if gap > spec.max_s and not excused:
+                misses.append(Ev(Interval(end, nxt.start), "agent", q.text,
+                                 f"the agent answered the customer after {gap:.1f} s of silence "
+                                 f"(> {spec.max_s:g} s) without asking them to wait"))
         i = j + 1
     if misses:
         return Outcome(False, [], misses)
     if longest is None:
-        return Outcome(True, [Ev(None, None, "", "the customer asked no question")])
+        return Outcome(True, [Ev(None, None, "", "the customer never waited for the agent")])
     gap, q, nxt = longest
-    return Outcome(True, [Ev(nxt.span, "agent", nxt.text, f"slowest answer to a customer question: {gap:.1f} s "
+    return Outcome(True, [Ev(nxt.span, "agent", nxt.text, f"slowest reply to the customer: {gap:.1f} s "
                              f"(≤ {spec.max_s:g} s or announced)")])
 
 
