@@ -142,8 +142,7 @@ def _knowledge(cond, ctx):
         if cond.spec.aspect == "complete":
             covered, missing = [], []
             for kp in topic.key_points:
-                found = [(i, m) for i in agent if ctx.utts[i].start >= tu.start
-                         for m in _find(kp.any, ctx.utts[i].text, kn.tolerance)]
+                found = [(i, m) for i in agent for m in _find(kp.any, ctx.utts[i].text, kn.tolerance)]
                 if found:
                     i, m = max(found, key=lambda x: x[1].similarity)
                     u = ctx.utts[i]
