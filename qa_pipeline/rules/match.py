@@ -133,7 +133,12 @@ def _pinyin_hits(p_plain: str, t_plain: str, tolerance: float) -> tuple[tuple[in
         m = len(ps)
         last = next((j for j in range(len(ts) - m, -1, -1) if ts[j:j + m] == ps), None)
         return () if last is None else ((last, last + m, 1.0),)
-    # a fuzzy hit keeps at least one syllable exactly: align only around the shared syllables
+    # a fuzzy hit keeps at least one syllable exactly, and more when the tolerance is tight (any
+    # other syllable costs at least 1/6): skip texts without them, align only around them
+    have = set(ts)
+    need = max(1, len(ps) - int(tolerance * len(ps) * 6 + 1e-9))
+    if sum(1 for p in ps if p in have) < need:
+        return ()
     hits: list[tuple[int, int, float]] = []
     for lo, hi in _windows(ps, ts, margin=2):
         offset = lo
