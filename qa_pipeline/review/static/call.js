@@ -88,7 +88,7 @@ function renderChecklist(report, review) {
   const rows = (report.checks || []).map(c => {
     let pts = c.points !== null && c.points !== undefined ? fmtNum(c.points) + " / " + c.points_possible : "– / " + (c.points_possible || "–");
     let cell = pts;
-    if (c.status === "manual") {
+    if (c.status === "manual" || (c.confidence !== null && c.confidence !== undefined && c.confidence < 0.6)) {
       const input = el("input", {type: "number", min: 0, max: c.points_possible, step: 0.5, style: "width:70px", "data-manual": c.id,
         value: review.manual[c.id] !== undefined ? review.manual[c.id] : ""});
       cell = el("span", {}, input, " / " + c.points_possible, el("button", {onclick: () => send("manual", c.id, input.value)}, "Save"));
