@@ -162,3 +162,18 @@ def test_bad_knowledge_and_thresholds_are_config_errors(tmp_path, text, says):
     (tmp_path / "k.yaml").write_text(text, "utf-8")
     res = CliRunner().invoke(app, ["rules", "validate", str(tmp_path)])
     assert res.exit_code == 4 and says in res.output and "Traceback" not in res.output, res.output
+
+
+def test_held_out_dialogues():
+    """10 dialogues labelled before they were first scored (the rules were not tuned on them):
+    ≥ 90% of the verdicts agree with the labels and confident verdicts are right ≥ 90%."""
+    held = DATA / "holdout"
+    labels = yaml.safe_load((held / "labels.yaml").read_text("utf-8"))
+    pairs = []
+    for name, entry in labels.items():
+        got = {c.id: c for c in score_transcript(held / f"{name}.jsonl", rules=RULES).checks}
+        pairs += [(label, got[item]) for item, label in entry["labels"].items()]
+    agree = sum(1 for label, r in pairs if _verdict(r.status) == label) / len(pairs)
+    sure = [(label, r) for label, r in pairs if (r.confidence or 0) >= 0.8]
+    assert agree >= 0.9, agree
+    assert sum(1 for label, r in sure if _verdict(r.status) == label) / len(sure) >= 0.9
