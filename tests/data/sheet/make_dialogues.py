@@ -287,6 +287,31 @@ d("s42", "blunt 不可以 and 不行", [
   **{"answer.tactful": "fail", "wording.polite": "fail", "wording.thanks": "fail", "understanding.guiding": "fail",
      "info.accurate": "pass", "info.complete": "fail", "proactive.recommend": "fail",
      "proactive.selling_points": "fail", "proactive.reassure": "na", "wording.address": "na"})
+d("s43", "name given but never used; shirking; guaranteed payout", [
+  ("A", OPEN), ("C", "你好，我姓钱，我的理赔款什么时候能到？"), ("A", "理赔款的事你去问理赔部吧，我们处理不了。"),
+  ("C", "你们不是一个公司吗？我担心一直拖着。"), ("A", "那我看一下，请您提供报案号。"), ("C", "报案号是14141414。"),
+  ("A", "您的案件审核通过了，三个工作日内到账，绝对没问题。"), ("C", "好吧，谢谢。"), ("A", "不客气，感谢您的来电，再见。")],
+  **{"wording.address": "fail", "attitude.no_shirking": "fail", "wording.polite": "fail", "proactive.reassure": "fail",
+     "info.no_exaggeration": "fail", "proactive.recommend": "fail", "proactive.selling_points": "fail"})
+d("s44", "name given, never used; rambling unstructured renewal explanation with fillers", [
+  ("A", OPEN), ("C", "我叫冯军，想问问续保怎么弄。"), ("A", "请问您的保单号是多少？"), ("C", "保单号是15151515。"),
+  ("A", "呃，续保就是您在到期之前把下一年的保费交了就行了我们会发短信给您里面有链接您点进去确认信息以后付款成功电子保单就会发到您的邮箱您也可以打电话来办。"),
+  ("C", "呃，好吧。"), ("A", "那个那个，还有别的问题吗？"), ("C", "没了。"), ("A", "感谢您的来电，再见。")],
+  **{"wording.address": "fail", "answer.organized": "fail", "answer.flexible": "fail", "wording.thanks": "fail",
+     "proactive.recommend": "fail", "proactive.selling_points": "fail", "proactive.reassure": "na"})
+d("s45", "customer lost in jargon; agent keeps asking to repeat", [
+  ("A", OPEN), ("C", "我想把车险退了。"), ("A", "没听清，您再说一遍？"), ("C", "退保，退车险。"),
+  ("A", "您说什么？信号不好，请再说一次。"), ("C", "我要退车险！"), ("A", "好的，车险退保要先做批改，按未到期责任计算退费，浮动系数也会影响。"),
+  ("C", "我听不太懂，什么意思？"), ("A", "就是按剩下的时间退钱。"), ("C", "好的。"), ("A", "感谢您的来电，再见。")],
+  **{"answer.quick_understanding": "fail", "answer.accessible": "fail", "wording.thanks": "fail", "info.accurate": "na",
+     "info.complete": "na", "proactive.recommend": "fail", "proactive.selling_points": "fail", "proactive.reassure": "na",
+     "wording.address": "na"})
+d("s46", "name used; worry reassured; clean", [
+  ("A", OPEN), ("C", "你好，我是被保险人周涛，我的保单还有效吗？我怕已经过期了。"), ("A", "周先生您好，请您提供一下保单号，我帮您核实。"),
+  ("C", "保单号是16161616。"), ("A", "感谢您，请您放心，您的保单是有效状态，保险期限到明年四月。"),
+  ("C", "太好了，谢谢。"), ("A", "不客气，建议您到期前开通续保提醒，免费的，到时候短信通知您。"), ("C", "好的。"),
+  ("A", "感谢您的来电，再见。")],
+  **{})
 
 def write():
     labels = {}
