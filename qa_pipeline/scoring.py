@@ -65,6 +65,21 @@ def evidence_quality(r: CheckResult) -> float:
     return q
 
 
+def _readable(r: CheckResult) -> str:
+    """A reviewer's summary for pattern checks (the pattern itself stays in the findings)."""
+    s = r.summary
+    if r.status == "pass" and (s.startswith("nothing matches /") or s.startswith("matches /")):
+        return "no violation found"
+    if s.startswith("nothing matches /"):
+        return f"not heard: what {r.title} asks for (see the rule's description)"
+    if s.startswith("matches /") and r.findings:
+        f = r.findings[0]
+        who = {"agent": "the agent", "customer": "the customer"}.get(f.speaker or "", "someone")
+        more = f" (and {len(r.findings) - 1} more)" if len(r.findings) > 1 else ""
+        return f"{who} said 「{f.heard}」{more}"
+    return s
+
+
 def _undecided(r: CheckResult) -> bool:
     return r.status == "n/a" and any(k in r.summary for k in NOT_ASSESSED)
 
@@ -125,7 +140,7 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
                     got = 0.0
                 r = replace(r, status=status, **base)
             awarded[r.id] = got
-            results[r.id] = replace(r, confidence=round(conf, 3))
+            results[r.id] = replace(r, confidence=round(conf, 3), summary=_readable(r))
         _apply_groups(section, results, awarded)
         earned = min(max(sum(awarded.values()), 0.0), section.points)
         assessed = sum(results[i].points_possible or 0.0 for i in results if (results[i].confidence or 0) > 0)
