@@ -186,3 +186,20 @@ def test_held_out_dialogues():
     sure = [(label, r) for label, r in pairs if (r.confidence or 0) >= 0.8]
     assert agree >= 0.9, agree
     assert sum(1 for label, r in sure if _verdict(r.status) == label) / len(sure) >= 0.9
+
+
+def test_sample_calls_text_items(tmp_path):
+    """The 9 sample calls' scripts, text items labelled in samples.labels.yaml: ≥ 95% agreement."""
+    import json
+
+    labels = yaml.safe_load((DATA / "samples.labels.yaml").read_text("utf-8"))
+    items = list(next(iter(LABELS.values()))["labels"])
+    pairs = []
+    for name, over in labels.items():
+        turns = json.loads((SAMPLES / f"{name}.truth.json").read_text("utf-8"))["turns"]
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(json.dumps(t, ensure_ascii=False) for t in turns), "utf-8")
+        got = {c.id: c for c in score_transcript(path, rules=RULES).checks}
+        pairs += [(over.get(item, "pass"), _verdict(got[item].status)) for item in items]
+    agree = sum(1 for label, got in pairs if label == got) / len(pairs)
+    assert agree >= 0.95, agree
