@@ -31,9 +31,12 @@ from .rules.loader import RuleSet
 from .types import CheckResult
 
 NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
-# n/a reasons that mean "not assessed" (confidence 0) rather than "does not apply to this call"
+# An n/a is "not assessed" (confidence 0) when the check could not be decided — a measurement
+# missing, roles unknown, no rule, no knowledge topic — unless the reason is that the call is too
+# short for it (then it simply does not apply)
 NOT_ASSESSED = ("speaker roles are unknown", "is loaded", "switched off", "no knowledge topic",
                 "overtalk is not available", "cannot be measured")
+TOO_LITTLE = ("are needed to compare",)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,11 @@ def _readable(r: CheckResult) -> str:
 
 
 def _undecided(r: CheckResult) -> bool:
-    return r.status == "n/a" and any(k in r.summary for k in NOT_ASSESSED)
+    if r.status != "n/a":
+        return False
+    if r.summary.startswith("cannot be decided"):
+        return not any(k in r.summary for k in TOO_LITTLE)
+    return any(k in r.summary for k in NOT_ASSESSED)
 
 
 def _missing(item, section: str, disabled: bool) -> CheckResult:
