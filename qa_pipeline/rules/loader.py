@@ -53,7 +53,7 @@ class RuleSet:
     entities: EntityFormats | None = None
     checklist: Checklist | None = None
     checklist_file: str | None = None
-    knowledge: Any = None  # rules/knowledge.py Knowledge: topics an answer is judged against
+    knowledge: Any = None  # sheet_ops.Knowledge (rules/knowledge.yaml): topics an answer is judged against
     vocabulary: tuple[str, ...] = ()
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()

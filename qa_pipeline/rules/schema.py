@@ -251,7 +251,7 @@ class PartialCredit(_Strict):
 
 
 class Confidence(_Strict):
-    """How often each verdict of the item is right (measured on tests/data/sheet)."""
+    """How often each verdict of the item is right: a prior per verdict (see rules/checklist.yaml)."""
 
     pass_: float = Field(0.9, ge=0, le=1, alias="pass")
     fail: float = Field(0.9, ge=0, le=1)
