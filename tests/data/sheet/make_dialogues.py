@@ -5,7 +5,7 @@ ITEMS = ["wording.polite", "wording.thanks", "wording.address", "language.casual
          "opening.prompt", "attitude.no_shirking", "closing.forced", "understanding.guiding", "understanding.intent",
          "answer.flexible", "answer.tactful", "answer.organized", "answer.accessible", "answer.quick_understanding",
          "answer.quick_operation", "answer.timely", "proactive.recommend", "proactive.selling_points",
-         "proactive.reassure", "info.accurate", "info.complete", "info.no_exaggeration"]
+         "proactive.reassure", "info.accurate", "info.complete", "info.no_exaggeration", "attitude.impatient"]
 D = []
 def d(id, note, turns, **labels):
     D.append((id, note, turns, labels))
@@ -312,6 +312,32 @@ d("s46", "name used; worry reassured; clean", [
   ("C", "太好了，谢谢。"), ("A", "不客气，建议您到期前开通续保提醒，免费的，到时候短信通知您。"), ("C", "好的。"),
   ("A", "感谢您的来电，再见。")],
   **{})
+d("s47", "impatient agent repeats himself", [
+  ("A", OPEN), ("C", "我想问一下明年保费多少钱？"), ("A", "请问您的保单号是多少？"), ("C", "保单号17171717。"),
+  ("A", "明年保费大约四千元，以续保通知为准。"), ("C", "为什么这么多？"), ("A", "按出险情况算的。"), ("C", "出险怎么算的？"),
+  ("A", "我都说了，按出险次数算，说了多少遍了。"), ("C", "好吧。"), ("A", "感谢您的来电，再见。")],
+  **{"attitude.impatient": "fail", "wording.thanks": "fail", "proactive.recommend": "fail",
+     "proactive.selling_points": "fail", "proactive.reassure": "na", "wording.address": "na"})
+d("s48", "agent hurries the customer", [
+  ("A", OPEN), ("C", "我想咨询一下，就是那个，我的车上个月……"), ("A", "您说重点，快点，后面还有很多电话。"),
+  ("C", "我想查理赔进度，报案号18181818。"), ("A", "审核中，五个工作日内有结果，没事我挂了啊。"), ("C", "哦。")],
+  **{"attitude.impatient": "fail", "wording.polite": "fail", "wording.thanks": "fail", "understanding.guiding": "fail",
+     "closing.forced": "pass", "proactive.recommend": "fail", "proactive.selling_points": "fail",
+     "proactive.reassure": "na", "wording.address": "na"})
+d("s49", "patient re-explanation", [
+  ("A", OPEN), ("C", "不好意思，我年纪大了，你刚才说的续保我没听明白。"), ("A", "没关系，请您别着急，我再给您慢慢说一遍。"),
+  ("A", "首先到期前会收到续保短信，然后点开链接核对信息，最后选择支付方式付款就可以了。"), ("C", "这下明白了，谢谢你。"),
+  ("A", "不客气，如果您觉得操作麻烦，也可以让家人帮忙，或者再打电话给我们，我们帮您在电话里办理。"), ("C", "好的。"),
+  ("A", "感谢您的来电，祝您身体健康，再见。")],
+  **{"proactive.recommend": "pass", "proactive.selling_points": "fail", "proactive.reassure": "na",
+     "wording.address": "na"})
+d("s50", "agent snaps: listen to me", [
+  ("A", OPEN), ("C", "我的保单地址能不能改？我搬家了，然后……"), ("A", "你听我说，改地址要本人带身份证去柜台办理。"),
+  ("C", "可是我在外地，不能在电话里改吗？"), ("A", "听清楚了，电话里办不了，只能去柜台。"), ("C", "那好吧。"),
+  ("A", "感谢您的来电，再见。")],
+  **{"attitude.impatient": "fail", "wording.polite": "fail", "wording.thanks": "fail", "understanding.guiding": "fail",
+     "answer.tactful": "fail", "info.accurate": "na", "info.complete": "na", "proactive.recommend": "fail",
+     "proactive.selling_points": "fail", "proactive.reassure": "na", "wording.address": "na"})
 
 def write():
     labels = {}

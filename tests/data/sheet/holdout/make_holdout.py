@@ -20,6 +20,7 @@ d("h02", "agent snaps at customer; refuses bluntly", [
   ("A", "安心保险，您好。"), ("C", "我的赔款到底什么时候到账？"), ("A", "你问我我也不知道，这事不归我们管。"),
   ("C", "那谁管？"), ("A", "找理赔去，我这儿办不了。"), ("C", "你什么态度！"), ("A", "就这样吧。")],
   **{"wording.polite": "fail", "wording.thanks": "fail", "attitude.no_shirking": "fail", "understanding.guiding": "fail",
+     "attitude.impatient": "fail",
      "answer.tactful": "fail", "language.casual": "fail", "info.complete": "fail", "proactive.recommend": "na",
      "proactive.selling_points": "na", "proactive.reassure": "na", "wording.address": "na"})
 d("h03", "customer worried about a claim; reassured; status given", [
