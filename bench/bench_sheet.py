@@ -24,7 +24,7 @@ from qa_pipeline import text  # noqa: E402
 
 
 def _clear() -> None:
-    for fn in (match._pinyin_hits, match._nearest, match._plain, match.syllable_cost, text.pinyin):
+    for fn in (match._pinyin_hits, match._nearest, match._plain, match._row, match.syllable_cost, text.pinyin):
         fn.cache_clear()
 
 

@@ -70,18 +70,27 @@ def syllable_cost(a: str, b: str) -> float:
     return min(1.0, Levenshtein.normalized_distance(a, b))
 
 
-def _align(phrase: tuple[str, ...], text: tuple[str, ...]) -> tuple[float, int, int]:
-    """Best local alignment of the whole phrase inside text: (cost, start, end) in syllables."""
-    m, n = len(phrase), len(text)
+@lru_cache(maxsize=65536)
+def _row(syl: str, text: tuple[str, ...]) -> tuple[float, ...]:
+    """The cost of ``syl`` against every syllable of a text (reused across phrases and windows)."""
+    return tuple([syllable_cost(syl, t) for t in text])
+
+
+def _align(phrase: tuple[str, ...], text: tuple[str, ...], lo: int = 0, hi: int | None = None
+           ) -> tuple[float, int, int]:
+    """Best local alignment of the whole phrase inside ``text[lo:hi]``: (cost, start, end) in
+    syllables, relative to ``lo``."""
+    hi = len(text) if hi is None else hi
+    m, n = len(phrase), hi - lo
     prev = [0.0] * (n + 1)
     start_prev = list(range(n + 1))
     for i in range(1, m + 1):
-        costs = [syllable_cost(phrase[i - 1], t) for t in text]
+        costs = _row(phrase[i - 1], text)
         cur = [float(i)] + [0.0] * n
         start_cur = [0] * (n + 1)
         left, left_start = float(i), 0
         for j in range(1, n + 1):
-            best, origin = prev[j - 1] + costs[j - 1], start_prev[j - 1]
+            best, origin = prev[j - 1] + costs[lo + j - 1], start_prev[j - 1]
             if prev[j] + 1.0 < best:
                 best, origin = prev[j] + 1.0, start_prev[j]
             if left + 1.0 < best:
@@ -143,7 +152,7 @@ def _pinyin_hits(p_plain: str, t_plain: str, tolerance: float) -> tuple[tuple[in
     for lo, hi in _windows(ps, ts, margin=2):
         offset = lo
         while offset < hi:
-            cost, s, e = _align(ps, ts[offset:hi])
+            cost, s, e = _align(ps, ts, offset, hi)
             share = cost / len(ps)
             if share > tolerance + 1e-9 or e <= s:
                 break
@@ -185,7 +194,7 @@ def _nearest(phrases: tuple[str, ...], text: str) -> Match | None:
             continue
         ps = pinyin(p_plain)
         for lo, hi in (_windows(ps, ts) if sharing else [(0, len(ts))]):
-            cost, s, e = _align(ps, ts[lo:hi])
+            cost, s, e = _align(ps, ts, lo, hi)
             s, e = s + lo, e + lo
             sim = max(0.0, 1.0 - cost / len(p_plain))
             if e > s and (best is None or sim > best.similarity):
