@@ -1,6 +1,6 @@
 """The whole scoring sheet: text items against hand labels, confidence, score semantics, speed.
 
-The annotated set is ``tests/data/sheet/``: 42 JSON Lines dialogues and ``labels.yaml`` (every
+The annotated set is ``tests/data/sheet/``: 50 JSON Lines dialogues and ``labels.yaml`` (every
 text item of every dialogue as a reviewer marks it). No ASR here: the dialogues are re-scored
 from their transcripts, as ``qa score dialogue.jsonl`` does.
 """
