@@ -154,8 +154,8 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
         for rid, r in results.items():
             out[rid] = replace(r, points=round(awarded[rid], 3))
             if r.confidence is not None and r.confidence < cl.low_confidence_below:
-                low.append({"id": rid, "confidence": r.confidence, "status": r.status, "section": section.name,
-                            "summary": r.summary})
+                # ids and numbers only: the item's summary (quotes) lives in checks[], where it is masked
+                low.append({"id": rid, "confidence": r.confidence, "status": r.status, "section": section.name})
         sections.append({"name": section.name, "points": section.points, "earned": round(earned, 3),
                          "auto_points": assessed, "manual_pending": pending,
                          "items": [i.check or i.manual for i in section.items]})

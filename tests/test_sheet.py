@@ -203,3 +203,16 @@ def test_sample_calls_text_items(tmp_path):
         pairs += [(over.get(item, "pass"), _verdict(got[item].status)) for item in items]
     agree = sum(1 for label, got in pairs if label == got) / len(pairs)
     assert agree >= 0.95, agree
+
+
+def test_score_detail_carries_no_transcript_text():
+    """Masked means masked everywhere: score_detail holds ids and numbers, the quotes stay in checks[]
+    (which redact_report masks)."""
+    import json
+
+    from qa_pipeline.redact import redact_report
+
+    report = redact_report(score_transcript(DATA / "s15.jsonl", rules=RULES))  # a phone number is read back
+    blob = json.dumps(report.to_dict()["score_detail"], ensure_ascii=False)
+    assert "13800138000" not in blob and "「" not in blob
+    assert "13800138000" not in json.dumps(report.to_dict(), ensure_ascii=False)
