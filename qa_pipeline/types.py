@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -156,14 +156,16 @@ class Finding:
 class CheckResult:
     """One checklist item's outcome.
 
-    ``status``: ``pass``, ``fail``, ``n/a`` (does not apply to this call) or ``manual``
-    (a reviewer must judge). ``findings`` explain a failure (or why it is n/a);
-    ``evidence`` shows what satisfied a pass. ``hits`` counts violations (per-hit deductions).
+    ``status``: ``pass``, ``partial`` (part of the points), ``fail``, ``n/a`` (does not apply
+    to this call, or cannot be judged: then ``confidence`` is 0) or ``manual`` (a reviewer
+    must judge). ``findings`` explain a failure (or why it is n/a); ``evidence`` shows what
+    satisfied a pass. ``hits`` counts violations (per-hit deductions). ``confidence`` (0–1)
+    says how likely the verdict is right; ``source`` is ``auto`` or ``reviewer``.
     """
 
     id: str
     title: str
-    status: Literal["pass", "fail", "n/a", "manual"]
+    status: Literal["pass", "partial", "fail", "n/a", "manual"]
     points: float | None
     points_possible: float | None
     severity: str
@@ -173,6 +175,8 @@ class CheckResult:
     section: str | None = None
     findings: tuple[Finding, ...] = ()
     evidence: tuple[Finding, ...] = ()
+    confidence: float | None = None
+    source: Literal["auto", "reviewer"] = "auto"
 
 
 @dataclass(frozen=True)

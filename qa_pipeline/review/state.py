@@ -16,6 +16,7 @@ from ..store.calls import scored_call, stored_report
 
 ROLES = ("agent", "reviewer", "senior", "admin")
 KINDS = ("finding", "check", "manual", "score", "comment", "status", "appeal", "ruling")
+LOW_CONFIDENCE = 0.6  # items less sure than this take a reviewer's points, like manual items (checklist.yaml)
 
 
 class PermissionDenied(QAError):
@@ -52,8 +53,9 @@ def _validate(kind: str, target: str, value: str | None, reason: str | None, rep
             raise InputError("say why you dispute it (a reason is required)")
     elif kind == "manual":
         item = checks.get(target)
-        if item is None or item.get("status") != "manual":
-            raise InputError(f"'{target}' is not a manual checklist item of this call")
+        unsure = item is not None and item.get("confidence") is not None and item["confidence"] < LOW_CONFIDENCE
+        if item is None or (item.get("status") != "manual" and not unsure):
+            raise InputError(f"'{target}' is not a manual checklist item of this call (nor a low-confidence one)")
         try:
             points = float(value or "")
         except ValueError:

@@ -49,6 +49,7 @@ class RuleSet:
     entities: EntityFormats | None = None
     checklist: Checklist | None = None
     checklist_file: str | None = None
+    knowledge: Any = None  # sheet_ops.Knowledge (rules/knowledge.yaml): topics an answer is judged against
     vocabulary: tuple[str, ...] = ()
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
@@ -169,7 +170,7 @@ def _expand(spec: BaseModel, lists: dict[str, list[str]], file: Path, line: int 
     for name, value in spec:
         if isinstance(value, BaseModel):
             updates[name] = _expand(value, lists, file, line, rule)
-        elif name in ("any", "all", "none", "unless", "before", "after") and isinstance(value, list):
+        elif name in ("any", "all", "none", "unless", "before", "after", "wait") and isinstance(value, list):
             updates[name] = words(value)
     return spec.model_copy(update=updates) if updates else spec
 
@@ -216,6 +217,7 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
             rs.rules[rule.id] = rule
             rs.disabled.discard(rule.id)
         rs.privacy = doc.privacy or rs.privacy
+        rs.knowledge = doc.knowledge or rs.knowledge
         rs.entities = doc.entities or rs.entities
         if doc.checklist:
             rs.checklist, rs.checklist_file = doc.checklist, str(file)
@@ -267,7 +269,7 @@ def _cross_check(rs: RuleSet) -> None:
                                 f"not its {section.points:g} points")
         for section in rs.checklist.sections:
             for item in section.items:
-                if item.check and item.check not in rs.rules and item.check not in rs.disabled:
+                if item.check and item.check not in rs.rules and item.check not in rs.disabled and not item.optional:
                     near = difflib.get_close_matches(item.check, list(rs.rules), n=1)
                     raise RuleError(rs.checklist_file, f"checklist item '{item.check}' names no loaded rule"
                                     + (f"; did you mean '{near[0]}'?" if near else "; remove it or add the rule"))
