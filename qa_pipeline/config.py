@@ -30,7 +30,7 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
                     "vad_threshold", "min_silence_ms", "speech_pad_ms", "retry_missing"},
             "metrics": {"min_silence_s", "hold_min_s", "min_overlap_s", "backchannel_max_s", "window_s"},
             "diarize": {"enabled", "window_s", "hop_s", "min_turn_s", "max_similarity", "min_clear_share",
-                        "overlap_min_s"},
+                        "overlap_min_s", "content_roles"},
             "rules": {"dir"}}
 
 

@@ -15,6 +15,8 @@ import numpy as np
 
 from .diarize import Diarization, DiarizeOptions, diarize
 from .entities import mask_text
+from .redact import redact_text
+from .role_classifier import ROLES, ContentRoleOptions, default_classifier, label_turns, split_turns
 from .roles import assign_roles
 from .transcribe import RATE, ChannelResult
 from .types import Interval, SpeakerAssignment, SpeakerCue
@@ -92,3 +94,71 @@ def unseparated(split: MonoSplit, dual_mono: bool) -> SpeakerAssignment:
           f"{d.clear_share:.0%} of speech clearly one voice), so speaker checks are n/a: one voice, "
           "or two voices too alike for the encoder",
         voice_similarity=round(d.similarity, 3), clear_share=round(d.clear_share, 3))
+
+
+CONTENT_OVERTALK = ("mono call whose voices could not be told apart: roles were assigned turn by turn from what "
+                    "was said, so who talked over whom cannot be measured (overtalk and interruptions are n/a)")
+
+
+def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit, dual_mono: bool,
+                     options: ContentRoleOptions | None = None):
+    """Agent and customer of a mono call whose voices sound alike, from what each turn says.
+
+    The one track's utterances are cut into turns (:func:`~qa_pipeline.role_classifier.split_turns`)
+    and labelled by the text classifier, smoothed over the dialogue
+    (:func:`~qa_pipeline.role_classifier.label_turns`). Speech the ASR gave no text
+    goes to the nearest turn's speaker.
+
+    Returns
+    -------
+    (channels, tracks, speech, SpeakerAssignment)
+        Keyed by role; ``channels`` also keeps the track's own ``unknown`` result
+        (no utterances) for its VAD, retry and dropped-text diagnostics.
+    """
+    options = options or ContentRoleOptions()
+    turns = split_turns(channel.utterances, options)
+    labels = label_turns([u.text for u in turns], options)
+    turns = [replace(u, speaker=r) for u, r in zip(turns, labels.roles)]
+    speech: dict[str, list[Interval]] = {"agent": [], "customer": []}
+    for span in channel.speech:
+        inside = [u for u in turns if u.start < span.end and u.end > span.start]
+        if not inside:
+            mid = (span.start + span.end) / 2
+            near = min(turns, key=lambda u: min(abs(u.start - mid), abs(u.end - mid)))
+            speech[near.speaker].append(span)
+            continue
+        for k, u in enumerate(inside):
+            lo = span.start if k == 0 else max(u.start, span.start)
+            hi = span.end if k == len(inside) - 1 else min(inside[k + 1].start, span.end)
+            if hi > lo:
+                speech[u.speaker].append(Interval(round(lo, 3), round(hi, 3)))
+    for role in speech:  # neighbouring pieces of one speaker join
+        merged: list[Interval] = []
+        for s in sorted(speech[role]):
+            if merged and s.start <= merged[-1].end + 1e-6:
+                merged[-1] = Interval(merged[-1].start, max(merged[-1].end, s.end))
+            else:
+                merged.append(s)
+        speech[role] = merged
+    tracks = {role: track * _mask(track.size, tuple(spans)) for role, spans in speech.items()}
+    channels = {role: ChannelResult(role, speech[role], [u for u in turns if u.speaker == role]) for role in ROLES}
+    channels["unknown"] = replace(channel, utterances=[])
+    uncertain = [i for i, p in enumerate(labels.posterior) if p < 0.8]
+    strongest = sorted(range(len(turns)), key=lambda i: -labels.posterior[i] * len(turns[i].text))[:4]
+    clf = default_classifier(options.C)
+    cues = tuple(
+        SpeakerCue(("uncertain turn" if labels.posterior[i] < 0.8 else "turn") + ": "
+                   + (", ".join(clf.explain(turns[i].text)) or "the dialogue around it"),
+                   turns[i].speaker, labels.posterior[i], turns[i].speaker, turns[i].start, redact_text(turns[i].text))
+        for i in sorted(set(uncertain) | set(strongest)))
+    d = split.diarization
+    n_agent = sum(r == "agent" for r in labels.roles)
+    detail = (("dual mono" if dual_mono else "mono") + f": the voices could not be told apart (voice similarity "
+              f"{d.similarity:.2f}, {d.clear_share:.0%} of speech clearly one voice), so each of {len(turns)} turns "
+              f"was given a role by what it says (a text classifier trained on annotated dialogues, smoothed over "
+              f"the dialogue): {n_agent} agent, {len(turns) - n_agent} customer, {len(uncertain)} uncertain; "
+              "overtalk is n/a")
+    assignment = SpeakerAssignment(
+        method="mono, roles by content", detail=detail, role_confidence=labels.confidence, role_level=labels.level,
+        voice_similarity=round(d.similarity, 3), clear_share=round(d.clear_share, 3), cues=cues)
+    return channels, tracks, speech, assignment

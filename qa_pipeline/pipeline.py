@@ -16,12 +16,12 @@ from .audio import AudioOptions, Recording, load_audio
 from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
-from .mono import name_roles, split_voices, unseparated
+from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
-from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
+from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,9 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if split is not None and split.diarization.separable:
         channels, tracks, speech, speakers, overtalk_method = name_roles(
             channels, split, tolerance=rules.tolerance)
+    elif split is not None and options.diarize.content_roles and channels["unknown"].utterances:
+        channels, tracks, speech, speakers = roles_by_content(channels["unknown"], tracks["unknown"], split,
+                                                              rec.dual_mono)
     elif split is not None:
         speakers = unseparated(split, rec.dual_mono)
     else:
@@ -123,6 +126,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
                     + ", speakers not separated (diarization is off)"))
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
+    if speakers.method == "mono, roles by content":
+        metrics = replace(metrics, overtalk=OvertalkStats(available=False, reason=CONTENT_OVERTALK))
     t4 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
