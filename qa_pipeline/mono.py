@@ -117,7 +117,8 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
     """
     options = options or ContentRoleOptions()
     turns = split_turns(channel.utterances, options)
-    labels = label_turns([u.text for u in turns], options)
+    gaps = [0.0] + [b.start - a.end for a, b in zip(turns, turns[1:])]
+    labels = label_turns([u.text for u in turns], options, gaps_s=gaps)
     turns = [replace(u, speaker=r) for u, r in zip(turns, labels.roles)]
     speech: dict[str, list[Interval]] = {"agent": [], "customer": []}
     for span in channel.speech:

@@ -43,6 +43,7 @@ from .types import Utterance
 ROLES = ("agent", "customer")
 DATA_FILE = "role_dialogues.txt"
 _DIGITS = re.compile(r"[0-9Xx]+")
+_SENTENCE_END = set("。？！?!")
 _LINE = re.compile(r"^(?P<who>[AC])\s*[:：]\s*(?P<text>.+)$")
 
 
@@ -54,8 +55,17 @@ class ContentRoleOptions:
     ----------
     split_gap_s : a pause between two words at least this long inside one VAD span
         starts a new turn (VAD splits at 0.5 s pauses; speakers often change faster).
+    split_at_sentence_end : also cut after a word that ends a sentence (。？！): when two
+        people talk at once, one span can hold both, and Whisper still ends the sentence.
     min_piece_chars : a cut is made only if both sides keep at least this many characters.
-    switch_prob : probability that the next turn is the other speaker's.
+    switch_prob : probability that the speaker changes across a pause of ``turn_gap_s`` or more.
+    within_switch_prob : probability that it changes across no pause at all (a cut inside
+        a VAD span, or a clause break); in between it rises linearly with the pause, so
+        turns are mostly cut by real pauses.
+    turn_gap_s : pauses at least this long are between turns.
+    short_chars : a turn this short or shorter says little about its speaker (好的, 嗯): its
+        classifier probability is pulled towards 0.5 in proportion, and the dialogue
+        around it decides.
     agent_first_prob : probability that the agent speaks first.
     high, medium : call confidence (mean turn posterior) for ``high``/``medium``; below
         ``medium`` the roles are ``low`` and the call is flagged.
@@ -63,8 +73,12 @@ class ContentRoleOptions:
     """
 
     split_gap_s: float = 0.3
+    split_at_sentence_end: bool = True
     min_piece_chars: int = 2
     switch_prob: float = 0.65
+    within_switch_prob: float = 0.2
+    turn_gap_s: float = 0.8
+    short_chars: int = 6
     agent_first_prob: float = 0.75
     high: float = 0.85
     medium: float = 0.72
@@ -182,7 +196,8 @@ def split_turns(utterances: Sequence[Utterance], options: ContentRoleOptions | N
     out: list[Utterance] = []
     for u in utterances:
         ws = list(u.words)
-        cuts = [i for i in range(1, len(ws)) if ws[i].start - ws[i - 1].end >= options.split_gap_s]
+        cuts = [i for i in range(1, len(ws)) if ws[i].start - ws[i - 1].end >= options.split_gap_s
+                or (options.split_at_sentence_end and ws[i - 1].text[-1:] in _SENTENCE_END)]
         groups, last = [], 0
         for i in cuts:
             left = "".join(w.text for w in ws[last:i])
@@ -219,12 +234,14 @@ class ContentRoles:
 
 
 def label_turns(texts: Sequence[str], options: ContentRoleOptions | None = None,
-                classifier: RoleClassifier | None = None) -> ContentRoles:
+                classifier: RoleClassifier | None = None, *, gaps_s: Sequence[float] | None = None) -> ContentRoles:
     """Agent/customer for each turn of one dialogue, in order.
 
     Parameters
     ----------
     texts : the turns' texts in time order.
+    gaps_s : the pause before each turn (the first is ignored); None: every pause is
+        taken to be between turns.
 
     Returns
     -------
@@ -235,17 +252,21 @@ def label_turns(texts: Sequence[str], options: ContentRoleOptions | None = None,
         return ContentRoles((), (), (), 0.5, "low")
     clf = classifier or default_classifier(options.C)
     p = np.clip(clf.predict_agent(texts), 1e-4, 1 - 1e-4)
-    emit = np.stack([p, 1 - p], axis=1)  # P(role | words): the classes are balanced in training
-    stay, switch = 1 - options.switch_prob, options.switch_prob
-    trans = np.array([[stay, switch], [switch, stay]])
-    start = np.array([options.agent_first_prob, 1 - options.agent_first_prob])
+    size = np.array([len(strip_punct(t)) for t in texts], float)
+    p_used = 0.5 + (p - 0.5) * np.minimum(size / (options.short_chars + 1), 1.0)
+    emit = np.stack([p_used, 1 - p_used], axis=1)  # P(role | words): the classes are balanced in training
     n = len(texts)
+    gaps = list(gaps_s) if gaps_s is not None else [options.turn_gap_s] * n
+    lo, hi = options.within_switch_prob, options.switch_prob
+    sw = [lo + (hi - lo) * min(max(g, 0.0) / options.turn_gap_s, 1.0) for g in gaps]
+    trans = np.array([[[1 - q, q], [q, 1 - q]] for q in sw])  # trans[i]: from turn i-1 to turn i
+    start = np.array([options.agent_first_prob, 1 - options.agent_first_prob])
     # Viterbi (log space)
     lt, le = np.log(trans), np.log(emit)
     score = np.log(start) + le[0]
     back = np.zeros((n, 2), int)
     for i in range(1, n):
-        cand = score[:, None] + lt
+        cand = score[:, None] + lt[i]
         back[i] = np.argmax(cand, axis=0)
         score = cand[back[i], [0, 1]] + le[i]
     path = [int(np.argmax(score))]
@@ -257,11 +278,11 @@ def label_turns(texts: Sequence[str], options: ContentRoleOptions | None = None,
     fwd[0] = start * emit[0]
     fwd[0] /= fwd[0].sum()
     for i in range(1, n):
-        fwd[i] = (fwd[i - 1] @ trans) * emit[i]
+        fwd[i] = (fwd[i - 1] @ trans[i]) * emit[i]
         fwd[i] /= fwd[i].sum()
     bwd = np.ones((n, 2))
     for i in range(n - 2, -1, -1):
-        bwd[i] = trans @ (emit[i + 1] * bwd[i + 1])
+        bwd[i] = trans[i + 1] @ (emit[i + 1] * bwd[i + 1])
         bwd[i] /= bwd[i].sum()
     post = fwd * bwd
     post /= post.sum(axis=1, keepdims=True)
