@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from .audio import AudioOptions, Recording, load_audio
+from .correct import CorrectionOptions, correct_channels
 from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
@@ -33,6 +34,7 @@ class PipelineOptions:
     agent_channel : which stereo channel carries the agent (``left`` = first).
     rules_dir : a project's rules folder, loaded over the default rules.
     audio, asr, metrics, diarize : options of each stage (``diarize``: mono calls).
+    correct : the transcript correction pass (ASR homophones → vocabulary terms).
     """
 
     agent_channel: Literal["left", "right"] = "left"
@@ -41,6 +43,7 @@ class PipelineOptions:
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    correct: CorrectionOptions = field(default_factory=CorrectionOptions)
 
 
 def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
@@ -108,6 +111,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
             tracks, speech = split.tracks, split.speech
     t2 = time.perf_counter()
     channels = transcribe_tracks(tracks, asr, speech)
+    channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     t3 = time.perf_counter()
     overtalk_method = "stereo channels: each party on its own channel" if stereo else None
     if split is not None and split.diarization.separable:

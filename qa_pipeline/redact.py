@@ -41,7 +41,9 @@ def _utterance(u: Utterance, options: EntityOptions | None) -> Utterance:
         return u
     hidden = {ch for a, b in zip(u.text, text) if a != b for ch in a}
     words = tuple(replace(w, text="*" * len(w.text)) if set(w.text) & (_NUMERALS | hidden) else w for w in u.words)
-    return replace(u, text=text, raw_text=text, words=words)
+    corrections = tuple(replace(c, heard=redact_text(c.heard, options), term=text[c.start:c.end])
+                        for c in u.corrections)
+    return replace(u, text=text, raw_text=text, words=words, corrections=corrections)
 
 
 def _finding(f: Finding, options: EntityOptions | None) -> Finding:
