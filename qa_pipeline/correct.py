@@ -6,9 +6,9 @@ pinyin and do not mind (:mod:`qa_pipeline.rules.match`); a person reading the tr
 does. :func:`correct_text` replaces a stretch of text by a vocabulary term when
 
 - its toneless pinyin is the term's (``homophone``: 宝费→保费), or every syllable is the
-  term's or a close confusion (``fuzzy``: shou/shao, zh/z, n/l, -ng/-n) and at least half
-  of them are the term's exactly, with the term at least ``fuzzy_min_chars`` long
-  (收等→稍等 only as part of 请您稍等);
+  term's or a close one with the same initial (``fuzzy``: shou/shao, zhi/zi, lan/nan;
+  never dian/xin) and at least half of them are the term's exactly, with the term at
+  least ``fuzzy_min_chars`` long (收等→稍等 only as part of 请您稍等);
 - the stretch is not itself a common word (jieba's dictionary frequency at least
   ``keep_word_freq``: 报废 is a word, so it never becomes 保费);
 - it holds no digits or Latin letters (numbers are not words).
@@ -42,6 +42,7 @@ _SKIP = re.compile(r"[\s，。！？、；：,.!?;:\"'“”‘’（）()《》
 # Characters that ASR writes for spoken digits (read by toneless pinyin).
 _DIGIT_SOUNDS = {"yao": "1", "yi": "1", "ling": "0", "dong": "0", "er": "2", "liang": "2", "san": "3", "si": "4",
                  "wu": "5", "liu": "6", "qi": "7", "ba": "8", "jiu": "9"}
+_INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])")
 _ID_CUE = re.compile(r"(工号|尾号)(是|为)?")
 
 
@@ -54,7 +55,7 @@ class CorrectionOptions:
     enabled : run the correction pass at all.
     max_syllable_cost : the largest cost of one syllable against the term's (see
         :func:`qa_pipeline.rules.match.syllable_cost`: 0.2 for zh/z-type confusions,
-        0.25 for shou/shao).
+        0.5 for shou/shao); the two must also share their initial.
     fuzzy_min_chars : terms shorter than this are replaced only on identical pinyin.
     keep_word_freq : a stretch that is a word this common in jieba's dictionary is kept.
     max_id_digits : the longest digit run after 工号/尾号 that is repaired (longer runs
@@ -62,7 +63,7 @@ class CorrectionOptions:
     """
 
     enabled: bool = True
-    max_syllable_cost: float = 0.25
+    max_syllable_cost: float = 0.5
     fuzzy_min_chars: int = 4
     keep_word_freq: int = 5
     max_id_digits: int = 6
@@ -84,6 +85,12 @@ def _is_word(text: str, min_freq: int) -> bool:
     return freq is not None and freq >= min_freq
 
 
+def _initial(syllable: str) -> str:
+    m = _INITIAL.match(syllable)
+    initial = m.group(0) if m else ""
+    return {"zh": "z", "ch": "c", "sh": "s", "l": "n"}.get(initial, initial)
+
+
 def _plain(text: str) -> tuple[str, list[int]]:
     keep = [(i, ch) for i, ch in enumerate(text) if not _SKIP.match(ch)]
     return "".join(ch for _, ch in keep), [i for i, _ in keep]
@@ -103,7 +110,7 @@ def _term_hits(term: str, text: str, taken: list[bool], options: CorrectionOptio
             i += 1
             continue
         wp = pinyin(window)
-        costs = [syllable_cost(a, b) for a, b in zip(tp, wp)]
+        costs = [syllable_cost(a, b) if _initial(a) == _initial(b) else 1.0 for a, b in zip(tp, wp)]
         exact = sum(c == 0 for c in costs)
         if len(wp) == n and max(costs) == 0:
             how = "homophone"

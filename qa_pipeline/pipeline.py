@@ -111,7 +111,6 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
             tracks, speech = split.tracks, split.speech
     t2 = time.perf_counter()
     channels = transcribe_tracks(tracks, asr, speech)
-    channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     t3 = time.perf_counter()
     overtalk_method = "stereo channels: each party on its own channel" if stereo else None
     if split is not None and split.diarization.separable:
@@ -128,6 +127,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
             detail=(f"agent on the {options.agent_channel} channel" if stereo else
                     ("dual mono (both channels identical)" if rec.dual_mono else "mono: one track")
                     + ", speakers not separated (diarization is off)"))
+    channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
     if speakers.method == "mono, roles by content":
