@@ -16,6 +16,7 @@ import numpy as np
 from .diarize import Diarization, DiarizeOptions, diarize
 from .entities import mask_text
 from .redact import redact_text
+from .text import count_chars, normalize
 from .role_classifier import ROLES, ContentRoleOptions, default_classifier, label_turns, split_turns
 from .roles import assign_roles
 from .transcribe import RATE, ChannelResult
@@ -84,6 +85,17 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
     return renamed, tracks, speech, assignment, OVERLAP_METHOD
 
 
+def _join(pieces: list, role: str):
+    """Consecutive pieces of one utterance, given one role, as one utterance again."""
+    if len(pieces) == 1:
+        return replace(pieces[0], speaker=role)
+    words = tuple(w for p in pieces for w in p.words)
+    raw = "".join(p.raw_text for p in pieces)
+    start, end = pieces[0].start, pieces[-1].end
+    return replace(pieces[0], speaker=role, end=end, text=normalize(raw), raw_text=raw, words=words,
+                   rate_cpm=count_chars(raw) / max(end - start, 0.05) * 60)
+
+
 def unseparated(split: MonoSplit, dual_mono: bool) -> SpeakerAssignment:
     """What the report says when the two voices could not be told apart."""
     d = split.diarization
@@ -116,10 +128,28 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
         (no utterances) for its VAD, retry and dropped-text diagnostics.
     """
     options = options or ContentRoleOptions()
-    turns = split_turns(channel.utterances, options)
-    gaps = [0.0] + [b.start - a.end for a, b in zip(turns, turns[1:])]
-    labels = label_turns([u.text for u in turns], options, gaps_s=gaps)
-    turns = [replace(u, speaker=r) for u, r in zip(turns, labels.roles)]
+    pieces = [split_turns([u], options) for u in channel.utterances]
+    flat = [p for ps in pieces for p in ps]
+    gaps = [0.0] + [b.start - a.end for a, b in zip(flat, flat[1:])]
+    labels = label_turns([u.text for u in flat], options, gaps_s=gaps)
+    turns, post, k = [], [], 0
+    for u, ps in zip(channel.utterances, pieces):  # pieces of one utterance that got one role join again
+        roles = labels.roles[k: k + len(ps)]
+        probs = labels.posterior[k: k + len(ps)]
+        k += len(ps)
+        if len(set(roles)) == 1:
+            turns.append(replace(u, speaker=roles[0]))
+            post.append(min(probs))
+            continue
+        i = 0
+        while i < len(ps):
+            j = i
+            while j + 1 < len(ps) and roles[j + 1] == roles[i]:
+                j += 1
+            group = ps[i: j + 1]
+            turns.append(_join(group, roles[i]))
+            post.append(min(probs[i: j + 1]))
+            i = j + 1
     speech: dict[str, list[Interval]] = {"agent": [], "customer": []}
     for span in channel.speech:
         inside = [u for u in turns if u.start < span.end and u.end > span.start]
@@ -144,16 +174,16 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
     tracks = {role: track * _mask(track.size, tuple(spans)) for role, spans in speech.items()}
     channels = {role: ChannelResult(role, speech[role], [u for u in turns if u.speaker == role]) for role in ROLES}
     channels["unknown"] = replace(channel, utterances=[])
-    uncertain = [i for i, p in enumerate(labels.posterior) if p < 0.8]
-    strongest = sorted(range(len(turns)), key=lambda i: -labels.posterior[i] * len(turns[i].text))[:4]
+    uncertain = [i for i, p in enumerate(post) if p < 0.8]
+    strongest = sorted(range(len(turns)), key=lambda i: -post[i] * len(turns[i].text))[:4]
     clf = default_classifier(options.C)
     cues = tuple(
-        SpeakerCue(("uncertain turn" if labels.posterior[i] < 0.8 else "turn") + ": "
+        SpeakerCue(("uncertain turn" if post[i] < 0.8 else "turn") + ": "
                    + (", ".join(clf.explain(turns[i].text)) or "the dialogue around it"),
-                   turns[i].speaker, labels.posterior[i], turns[i].speaker, turns[i].start, redact_text(turns[i].text))
+                   turns[i].speaker, post[i], turns[i].speaker, turns[i].start, redact_text(turns[i].text))
         for i in sorted(set(uncertain) | set(strongest)))
     d = split.diarization
-    n_agent = sum(r == "agent" for r in labels.roles)
+    n_agent = sum(u.speaker == "agent" for u in turns)
     detail = (("dual mono" if dual_mono else "mono") + f": the voices could not be told apart (voice similarity "
               f"{d.similarity:.2f}, {d.clear_share:.0%} of speech clearly one voice), so each of {len(turns)} turns "
               f"was given a role by what it says (a text classifier trained on annotated dialogues, smoothed over "

@@ -37,7 +37,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ConfigError
-from .text import normalize, pinyin, strip_punct
+from .text import count_chars, normalize, pinyin, strip_punct
 from .types import Utterance
 
 ROLES = ("agent", "customer")
@@ -213,8 +213,9 @@ def split_turns(utterances: Sequence[Utterance], options: ContentRoleOptions | N
             raw = "".join(w.text for w in g)
             start = u.start if k == 0 else g[0].start
             end = u.end if k == len(groups) - 1 else g[-1].end
-            out.append(replace(u, start=round(start, 3), end=round(max(end, start + 0.05), 3), text=normalize(raw),
-                               raw_text=raw, words=tuple(g), rate_cpm=None))
+            end = max(end, start + 0.05)
+            out.append(replace(u, start=round(start, 3), end=round(end, 3), text=normalize(raw), raw_text=raw,
+                               words=tuple(g), rate_cpm=count_chars(raw) / (end - start) * 60))
     return out
 
 
