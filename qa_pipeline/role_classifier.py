@@ -69,6 +69,8 @@ class ContentRoleOptions:
     agent_first_prob : probability that the agent speaks first.
     high, medium : call confidence (mean turn posterior) for ``high``/``medium``; below
         ``medium`` the roles are ``low`` and the call is flagged.
+    min_role_share : a call where one role has less than this share of the characters
+        is ``low`` (one voice talking, or the other party not recognized).
     C : inverse regularization of the logistic regression.
     """
 
@@ -82,6 +84,7 @@ class ContentRoleOptions:
     agent_first_prob: float = 0.75
     high: float = 0.85
     medium: float = 0.72
+    min_role_share: float = 0.1
     C: float = 4.0
 
 
@@ -292,8 +295,9 @@ def label_turns(texts: Sequence[str], options: ContentRoleOptions | None = None,
     conf = float(np.sum(chosen * weight) / weight.sum())
     roles = tuple(ROLES[k] for k in path)
     level = "high" if conf >= options.high else "medium" if conf >= options.medium else "low"
-    if len(set(roles)) < 2:
-        level = "low"  # one role only: one voice, or the classifier could not see the other
+    share = float(weight[np.array(path) == 0].sum() / weight.sum())
+    if min(share, 1 - share) < options.min_role_share:
+        level = "low"  # (almost) one role only: one voice, or the classifier could not see the other
     return ContentRoles(roles, tuple(round(float(x), 3) for x in p), tuple(round(float(x), 3) for x in chosen),
                         round(conf, 3), level)
 

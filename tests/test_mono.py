@@ -93,15 +93,29 @@ def test_no_invented_overlaps(tmp_mono):
 
 
 def test_one_voice_is_not_split(tmp_path):
-    """Only the agent's channel: the voices cannot be told apart, so nothing is attributed:
-    speaker checks are n/a, overtalk is unavailable, and the call is flagged."""
+    """Only the agent's channel: the encoder hears one voice, so roles come from content; nearly
+    everything is the agent's, which cannot be a whole call: low confidence, flagged, overtalk n/a."""
     data, rate = sf.read(SAMPLES / truth("call01_clean_ulaw")["file"], dtype="float32", always_2d=True)
     path = tmp_path / "agent_only.wav"
     sf.write(path, data[:, 0], rate, subtype="PCM_16")
     report = score_call(path)
-    assert report.speakers.method == "mono, not separated" and "could not be told apart" in report.speakers.detail
-    assert {u.speaker for u in report.transcript} == {"unknown"}
-    assert report.metrics.overtalk.available is False
+    assert report.speakers.method == "mono, roles by content" and "could not be told apart" in report.speakers.detail
+    chars = {s: sum(len(u.text) for u in report.transcript if u.speaker == s) for s in ("agent", "customer")}
+    assert chars["agent"] >= 0.9 * sum(chars.values()), chars
+    assert report.speakers.role_level == "low"
+    assert report.metrics.overtalk.available is False and "n/a" in report.metrics.overtalk.reason
+    assert report.flagged and any("speaker roles of this mono call are uncertain" in r for r in report.flag_reasons)
+
+
+def test_unseparated_without_content_roles(tmp_path):
+    """With content roles off, voices that cannot be told apart leave speakers unknown, as before."""
+    from qa_pipeline.pipeline import PipelineOptions
+
+    data, rate = sf.read(SAMPLES / truth("call01_clean_ulaw")["file"], dtype="float32", always_2d=True)
+    path = tmp_path / "agent_only.wav"
+    sf.write(path, data[:, 0], rate, subtype="PCM_16")
+    report = score_call(path, PipelineOptions(diarize=DiarizeOptions(content_roles=False)))
+    assert report.speakers.method == "mono, not separated" and {u.speaker for u in report.transcript} == {"unknown"}
     assert report.flagged and any("could not be told apart" in r for r in report.flag_reasons)
     assert {c.id: c.status for c in report.checks}["opening.greeting"] == "n/a"
 
