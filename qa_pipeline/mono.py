@@ -39,6 +39,8 @@ class MonoSplit:
     tracks: dict[str, np.ndarray]
     speech: dict[str, list[Interval]]
     diarization: Diarization
+    track: np.ndarray | None = None  # the mono track itself
+    vad: tuple[Interval, ...] = ()  # its speech spans
 
 
 def _mask(n: int, spans: tuple[Interval, ...]) -> np.ndarray:
@@ -54,7 +56,7 @@ def split_voices(track: np.ndarray, speech: list[Interval], options: DiarizeOpti
     """Diarize a mono track into two voices, each with its own masked track."""
     d = diarize(track, speech, options)
     tracks = {v: track * _mask(track.size, spans) for v, spans in zip(VOICES, d.speech)}
-    return MonoSplit(tracks, {v: list(spans) for v, spans in zip(VOICES, d.speech)}, d)
+    return MonoSplit(tracks, {v: list(spans) for v, spans in zip(VOICES, d.speech)}, d, track, tuple(speech))
 
 
 def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, tolerance: float = 0.2):
@@ -113,7 +115,7 @@ CONTENT_OVERTALK = ("mono call whose voices could not be told apart: roles were 
 
 
 def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit, dual_mono: bool,
-                     options: ContentRoleOptions | None = None):
+                     options: ContentRoleOptions | None = None, *, why: str | None = None):
     """Agent and customer of a mono call whose voices sound alike, from what each turn says.
 
     The one track's utterances are cut into turns (:func:`~qa_pipeline.role_classifier.split_turns`)
@@ -126,6 +128,7 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
     (channels, tracks, speech, SpeakerAssignment)
         Keyed by role; ``channels`` also keeps the track's own ``unknown`` result
         (no utterances) for its VAD, retry and dropped-text diagnostics.
+    why : why the voices were not used (default: the encoder could not tell them apart).
     """
     options = options or ContentRoleOptions()
     pieces = [split_turns([u], options) for u in channel.utterances]
@@ -184,8 +187,9 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
         for i in sorted(set(uncertain) | set(strongest)))
     d = split.diarization
     n_agent = sum(u.speaker == "agent" for u in turns)
-    detail = (("dual mono" if dual_mono else "mono") + f": the voices could not be told apart (voice similarity "
-              f"{d.similarity:.2f}, {d.clear_share:.0%} of speech clearly one voice), so each of {len(turns)} turns "
+    why = why or (f"the voices could not be told apart (voice similarity {d.similarity:.2f}, {d.clear_share:.0%} of "
+                  "speech clearly one voice)")
+    detail = (("dual mono" if dual_mono else "mono") + f": {why}, so each of {len(turns)} turns "
               f"was given a role by what it says (a text classifier trained on annotated dialogues, smoothed over "
               f"the dialogue): {n_agent} agent, {len(turns) - n_agent} customer, {len(uncertain)} uncertain; "
               "overtalk is n/a")
@@ -193,3 +197,37 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
         method="mono, roles by content", detail=detail, role_confidence=labels.confidence, role_level=labels.level,
         voice_similarity=round(d.similarity, 3), clear_share=round(d.clear_share, 3), cues=cues)
     return channels, tracks, speech, assignment
+
+
+def verify_roles(channels: dict[str, ChannelResult], split: MonoSplit, dual_mono: bool,
+                 options: ContentRoleOptions | None = None, *, min_agreement: float = 0.75):
+    """Check the roles of two diarized voices against what each turn says.
+
+    Two voices that sound nearly alike can pass the encoder's test and still be split
+    wrongly (one person's turns spread over both "voices"). When the diarized roles agree
+    with the turn-by-turn content roles on less than ``min_agreement`` of the words, the
+    call is re-assigned by content (:func:`roles_by_content`) over the whole track.
+
+    Returns
+    -------
+    (agreement, None) when the diarization stands, else (agreement, result of
+    :func:`roles_by_content`).
+    """
+    options = options or ContentRoleOptions()
+    utts = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: u.start)
+    if not utts or split.track is None:
+        return 1.0, None
+    gaps = [0.0] + [b.start - a.end for a, b in zip(utts, utts[1:])]
+    labels = label_turns([u.text for u in utts], options, gaps_s=gaps)
+    weight = np.array([max(len(u.text), 1) for u in utts], float)
+    agree = float(sum(w for w, u, r in zip(weight, utts, labels.roles) if u.speaker == r) / weight.sum())
+    if agree >= min_agreement:
+        return agree, None
+    merged = ChannelResult("unknown", list(split.vad), [replace(u, speaker="unknown") for u in utts],
+                           retried=sum(r.retried for r in channels.values()),
+                           untranscribed=[i for r in channels.values() for i in r.untranscribed],
+                           dropped=[t for r in channels.values() for t in r.dropped])
+    d = split.diarization
+    why = (f"the encoder found two voices (similarity {d.similarity:.2f}) but their turns matched what was said on "
+           f"only {agree:.0%} of the words (two look-alike voices split wrongly)")
+    return agree, roles_by_content(merged, split.track, split, dual_mono, options, why=why)

@@ -17,7 +17,7 @@ from .correct import CorrectionOptions, correct_channels
 from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .metrics import MetricsOptions, measure
-from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated
+from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated, verify_roles
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
@@ -116,6 +116,10 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if split is not None and split.diarization.separable:
         channels, tracks, speech, speakers, overtalk_method = name_roles(
             channels, split, tolerance=rules.tolerance)
+        if options.diarize.content_roles:  # look-alike voices split wrongly: roles by content instead
+            _, by_content = verify_roles(channels, split, rec.dual_mono)
+            if by_content is not None:
+                channels, tracks, speech, speakers = by_content
     elif split is not None and options.diarize.content_roles and channels["unknown"].utterances:
         channels, tracks, speech, speakers = roles_by_content(channels["unknown"], tracks["unknown"], split,
                                                               rec.dual_mono)
