@@ -280,3 +280,67 @@ def test_roles_by_content_on_one_track():
     total = sum(s.duration for v in spans.values() for s in v)
     assert total == pytest.approx(sum(s.duration for s in speech), abs=0.01)
     assert not channels["unknown"].utterances
+
+
+# --- Look-alike voices: both parties in one TTS voice on one channel (tools/lookalike.py) ----------
+
+LOOKALIKE_MAX_AGENT_CER = 0.3
+LOOKALIKE_MIN_F1 = 0.85
+
+
+@lru_cache(maxsize=None)
+def lookalike_report(name: str, tmp: str):
+    """A stereo sample with the customer resampled back to the agent's TTS voice, summed to mono, scored."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(SAMPLES.parent / "tools"))
+    from lookalike import lookalike
+
+    audio, rate, t = lookalike(name)
+    path = Path(tmp) / t["file"]
+    sf.write(path, audio, rate, subtype="PCM_16")
+    return score_call(path), t
+
+
+def _role_text(report, t: dict, role: str) -> tuple[str, str]:
+    from qa_pipeline.text import normalize, strip_punct
+
+    ref = strip_punct(normalize("".join(x["text"] for x in t["turns"] if x["speaker"] == role)))
+    return ref, strip_punct("".join(u.text for u in report.transcript if u.speaker == role))
+
+
+@pytest.mark.parametrize("name", STEREO)
+def test_lookalike_roles_by_content(name, tmp_mono):
+    """Voices the encoder cannot tell apart: roles from what each turn says, the agent's text right."""
+    from .conftest import cer
+
+    report, t = lookalike_report(name, tmp_mono)
+    assert report.speakers.method == "mono, roles by content", report.speakers
+    assert report.speakers.voice_similarity >= 0.78  # the two voices really do sound alike
+    agent_cer = cer(*_role_text(report, t, "agent"))
+    assert agent_cer <= LOOKALIKE_MAX_AGENT_CER, (name, agent_cer)
+    ot = report.metrics.overtalk
+    assert not ot.available and "cannot be measured" in ot.reason
+    assert {c.id: c.status for c in report.checks}["speech.interruption"] == "n/a"
+    if report.speakers.role_level == "low":
+        assert report.flagged
+
+
+def test_lookalike_checks_f1(tmp_mono):
+    """Every labelled check on the 7 look-alike copies: failures found with F1 >= 0.85 (micro)."""
+    import yaml
+
+    labels = yaml.safe_load((SAMPLES / "checks.truth.yaml").read_text("utf-8"))
+    n = {"tp": 0, "fp": 0, "fn": 0}
+    wrong = []
+    for name in STEREO:
+        got = {c.id: c.status for c in lookalike_report(name, tmp_mono)[0].checks}
+        for cid, lab in {**labels["defaults"], **(labels["calls"].get(name) or {})}.items():
+            if lab == "fail" or got[cid] == "fail":
+                n["tp" if lab == got[cid] else "fn" if lab == "fail" else "fp"] += 1
+            if lab != got[cid]:
+                wrong.append(f"{name} {cid}: {lab} → {got[cid]}")
+    p, r = n["tp"] / max(n["tp"] + n["fp"], 1), n["tp"] / max(n["tp"] + n["fn"], 1)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    assert f1 >= LOOKALIKE_MIN_F1, (f1, n, wrong)
