@@ -11,7 +11,8 @@ does. :func:`correct_text` replaces a stretch of text by a vocabulary term when
   least ``fuzzy_min_chars`` long (收等→稍等 only as part of 请您稍等);
 - the stretch is not itself a common word (frequency in jieba's dictionary at least
   ``keep_word_freq``: 报废 is a word, so it never becomes 保费);
-- it holds no digits or Latin letters (numbers are not words).
+- it holds no digits or Latin letters (numbers are not words), and it does not change
+  你/您 or 不/没 (QA listens for exactly those).
 
 After 工号 or 尾号, characters that read as digits (邀/腰→1, 领/灵→0…) among digits
 become digits (``digits``). Every change is kept as a :class:`~qa_pipeline.types.Correction`
@@ -43,6 +44,8 @@ _SKIP = re.compile(r"[\s，。！？、；：,.!?;:\"'“”‘’（）()《》
 # Characters that ASR writes for spoken digits (read by toneless pinyin).
 _DIGIT_SOUNDS = {"yao": "1", "yi": "1", "ling": "0", "dong": "0", "er": "2", "liang": "2", "san": "3", "si": "4",
                  "wu": "5", "liu": "6", "qi": "7", "ba": "8", "jiu": "9"}
+# Never changed: what QA listens for (你 for 您 is impolite, 不/没 turn a sentence around).
+_PROTECTED = set("你您不没")
 _INITIAL = re.compile(r"^(zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])")
 _ID_CUE = re.compile(r"(工号|尾号)(是|为)?")
 
@@ -118,7 +121,8 @@ def _term_hits(term: str, text: str, taken: list[bool], options: CorrectionOptio
             i += 1
             continue
         wp = pinyin(window)
-        costs = [syllable_cost(a, b) if _initial(a) == _initial(b) else 1.0 for a, b in zip(tp, wp)]
+        costs = [syllable_cost(a, b) if _initial(a) == _initial(b) and (h == t or h not in _PROTECTED) else 1.0
+                 for a, b, h, t in zip(tp, wp, window, term)]
         exact = sum(c == 0 for c in costs)
         if len(wp) == n and max(costs) == 0:
             how = "homophone"

@@ -205,8 +205,9 @@ def verify_roles(channels: dict[str, ChannelResult], split: MonoSplit, dual_mono
 
     Two voices that sound nearly alike can pass the encoder's test and still be split
     wrongly (one person's turns spread over both "voices"). When the diarized roles agree
-    with the turn-by-turn content roles on less than ``min_agreement`` of the words, the
-    call is re-assigned by content (:func:`roles_by_content`) over the whole track.
+    with the turn-by-turn content roles on less than ``min_agreement`` of the words of the
+    turns content is sure of, the call is re-assigned by content (:func:`roles_by_content`)
+    over the whole track.
 
     Returns
     -------
@@ -219,8 +220,11 @@ def verify_roles(channels: dict[str, ChannelResult], split: MonoSplit, dual_mono
         return 1.0, None
     gaps = [0.0] + [b.start - a.end for a, b in zip(utts, utts[1:])]
     labels = label_turns([u.text for u in utts], options, gaps_s=gaps)
-    weight = np.array([max(len(u.text), 1) for u in utts], float)
-    agree = float(sum(w for w, u, r in zip(weight, utts, labels.roles) if u.speaker == r) / weight.sum())
+    # judged on the turns content is sure of (posterior >= 0.8): a turn holding both voices
+    # (an interruption) or a bare 好的 says nothing either way
+    sure = [(max(len(u.text), 1), u.speaker == r) for u, r, p in zip(utts, labels.roles, labels.posterior) if p >= 0.8]
+    sure = sure or [(max(len(u.text), 1), u.speaker == r) for u, r in zip(utts, labels.roles)]
+    agree = sum(w for w, ok in sure if ok) / sum(w for w, _ in sure)
     if agree >= min_agreement:
         return agree, None
     merged = ChannelResult("unknown", list(split.vad), [replace(u, speaker="unknown") for u in utts],

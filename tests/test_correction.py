@@ -42,13 +42,14 @@ def test_homophones_become_terms(heard, expected):
 @pytest.mark.parametrize("text", [
     "车辆已经报废了",              # 报废 is a common word that sounds like 保费
     "感谢您的来信",                # one syllable wrong is not a homophone
+    "感谢你的来电",                # 你 for 您 is what QA listens for: never "corrected"
     "收等",                        # two characters: only identical pinyin counts
     "请您稍后再拨",                # 稍后 is not 稍等
     "尾号是13912345678",          # a long number after 尾号 is somebody's number: untouched
     "保单号是88623457",
     "我要投诉",
     "",
-], ids=["报废", "来信", "收等-alone", "稍后", "long-number", "digits", "plain", "empty"])
+], ids=["报废", "来信", "你-not-您", "收等-alone", "稍后", "long-number", "digits", "plain", "empty"])
 def test_words_that_stay(text):
     assert correct_text(text, TERMS) == (text, ())
 
