@@ -107,8 +107,12 @@ def _plain(text: str) -> tuple[str, list[int]]:
     return "".join(ch for _, ch in keep), [i for i, _ in keep]
 
 
-def _term_hits(term: str, text: str, taken: list[bool], options: CorrectionOptions) -> list[tuple[int, int, str]]:
-    """(start, end, how) of stretches of ``text`` (no punctuation inside) that sound like ``term``."""
+def _term_hits(term: str, text: str, syllables: Sequence[str], taken: list[bool],
+               options: CorrectionOptions) -> list[tuple[int, int, str]]:
+    """(start, end, how) of stretches of ``text`` (no punctuation inside) that sound like ``term``.
+
+    ``syllables`` are the text's characters' toneless pinyin (one per character).
+    """
     n = len(term)
     tp = pinyin(term)
     if len(tp) != n or n < 2 or not all(_CJK.match(c) for c in term):
@@ -116,23 +120,17 @@ def _term_hits(term: str, text: str, taken: list[bool], options: CorrectionOptio
     out = []
     i = 0
     while i + n <= len(text):
+        wp = syllables[i: i + n]
+        exact = sum(a == b for a, b in zip(tp, wp))
         window = text[i: i + n]
-        if window == term or any(taken[i: i + n]) or not all(_CJK.match(c) for c in window):
+        if (exact * 2 < n or (exact < n and n < options.fuzzy_min_chars) or window == term
+                or any(taken[i: i + n]) or not all(_CJK.match(c) for c in window)):
             i += 1
             continue
-        wp = pinyin(window)
         costs = [syllable_cost(a, b) if _initial(a) == _initial(b) and (h == t or h not in _PROTECTED) else 1.0
                  for a, b, h, t in zip(tp, wp, window, term)]
-        exact = sum(c == 0 for c in costs)
-        if len(wp) == n and max(costs) == 0:
-            how = "homophone"
-        elif (len(wp) == n and n >= options.fuzzy_min_chars and max(costs) <= options.max_syllable_cost
-              and exact * 2 >= n):
-            how = "fuzzy"
-        else:
-            i += 1
-            continue
-        if _is_word(window, options.keep_word_freq):
+        how = "homophone" if max(costs) == 0 else "fuzzy" if max(costs) <= options.max_syllable_cost else None
+        if how is None or _is_word(window, options.keep_word_freq):
             i += 1
             continue
         out.append((i, i + n, how))
@@ -191,14 +189,18 @@ def correct_text(text: str, terms: Sequence[str], options: CorrectionOptions | N
         changes.append(Correction(heard=heard, term=digits, start=start, end=start + len(digits), how="digits"))
     plain, index = _plain(text)
     ptaken = [taken[k] for k in index]
+    syllables = list(pinyin(plain))
+    if len(syllables) != len(plain):  # pinyin did not give one syllable per character
+        syllables = [pinyin(c)[0] if pinyin(c) else c for c in plain]
     for term in sorted(dict.fromkeys(t for t in terms if t), key=lambda t: (-len(t), t)):
-        for s, e, how in _term_hits(term, plain, ptaken, options):
+        for s, e, how in _term_hits(term, plain, syllables, ptaken, options):
             a, b = index[s], index[e - 1] + 1
             if b - a != e - s:  # punctuation inside the stretch: leave it
                 continue
             changes.append(Correction(heard=plain[s:e], term=term, start=a, end=b, how=how))
             text = text[:a] + term + text[b:]
             plain = plain[:s] + term + plain[e:]
+            syllables[s:e] = pinyin(term)
             for k in range(s, e):
                 ptaken[k] = True
     return text, tuple(sorted(changes, key=lambda c: c.start))
