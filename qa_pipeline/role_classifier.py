@@ -69,8 +69,10 @@ class ContentRoleOptions:
     agent_first_prob : probability that the agent speaks first.
     high, medium : call confidence (mean turn posterior) for ``high``/``medium``; below
         ``medium`` the roles are ``low`` and the call is flagged.
-    min_role_share : a call where one role has less than this share of the characters
-        is ``low`` (one voice talking, or the other party not recognized).
+    min_role_share, sure_posterior : a call is ``low`` when one role has less than
+        ``min_role_share`` of the characters, or not one turn of 4+ characters with a
+        posterior of at least ``sure_posterior`` (one voice talking: its 好的 and 已经…了
+        may read as the customer's, but never surely).
     C : inverse regularization of the logistic regression.
     """
 
@@ -85,6 +87,7 @@ class ContentRoleOptions:
     high: float = 0.85
     medium: float = 0.72
     min_role_share: float = 0.1
+    sure_posterior: float = 0.8
     C: float = 4.0
 
 
@@ -296,8 +299,9 @@ def label_turns(texts: Sequence[str], options: ContentRoleOptions | None = None,
     roles = tuple(ROLES[k] for k in path)
     level = "high" if conf >= options.high else "medium" if conf >= options.medium else "low"
     share = float(weight[np.array(path) == 0].sum() / weight.sum())
-    if min(share, 1 - share) < options.min_role_share:
-        level = "low"  # (almost) one role only: one voice, or the classifier could not see the other
+    sure = {k for k, q, w in zip(path, chosen, weight) if q >= options.sure_posterior and w >= 4}
+    if min(share, 1 - share) < options.min_role_share or len(sure) < 2:
+        level = "low"  # (almost) one role only, or one role never clearly heard: one voice talking?
     return ContentRoles(roles, tuple(round(float(x), 3) for x in p), tuple(round(float(x), 3) for x in chosen),
                         round(conf, 3), level)
 

@@ -93,16 +93,18 @@ def test_no_invented_overlaps(tmp_mono):
 
 
 def test_one_voice_is_not_split(tmp_path):
-    """Only the agent's channel: the encoder hears one voice, so roles come from content; nearly
-    everything is the agent's, which cannot be a whole call: low confidence, flagged, overtalk n/a."""
+    """Only the agent's channel: the encoder hears one voice, so roles come from content; most is
+    the agent's and no turn is surely the customer's, which cannot be a whole call: low
+    confidence, flagged, overtalk n/a."""
     data, rate = sf.read(SAMPLES / truth("call01_clean_ulaw")["file"], dtype="float32", always_2d=True)
     path = tmp_path / "agent_only.wav"
     sf.write(path, data[:, 0], rate, subtype="PCM_16")
     report = score_call(path)
     assert report.speakers.method == "mono, roles by content" and "could not be told apart" in report.speakers.detail
     chars = {s: sum(len(u.text) for u in report.transcript if u.speaker == s) for s in ("agent", "customer")}
-    assert chars["agent"] >= 0.9 * sum(chars.values()), chars
+    assert chars["agent"] >= 0.8 * sum(chars.values()), chars
     assert report.speakers.role_level == "low"
+    assert all(c.weight < 0.8 for c in report.speakers.cues if c.points_to == "customer")
     assert report.metrics.overtalk.available is False and "n/a" in report.metrics.overtalk.reason
     assert report.flagged and any("speaker roles of this mono call are uncertain" in r for r in report.flag_reasons)
 
