@@ -183,7 +183,8 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
     cues = tuple(
         SpeakerCue(("uncertain turn" if post[i] < 0.8 else "turn") + ": "
                    + (", ".join(clf.explain(turns[i].text)) or "the dialogue around it"),
-                   turns[i].speaker, post[i], turns[i].speaker, turns[i].start, redact_text(turns[i].text))
+                   turns[i].speaker, float(post[i]), turns[i].speaker, float(turns[i].start),
+                   redact_text(turns[i].text))
         for i in sorted(set(uncertain) | set(strongest)))
     d = split.diarization
     n_agent = sum(u.speaker == "agent" for u in turns)

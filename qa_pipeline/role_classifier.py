@@ -220,8 +220,8 @@ def split_turns(utterances: Sequence[Utterance], options: ContentRoleOptions | N
             start = u.start if k == 0 else g[0].start
             end = u.end if k == len(groups) - 1 else g[-1].end
             end = max(end, start + 0.05)
-            out.append(replace(u, start=round(start, 3), end=round(end, 3), text=normalize(raw), raw_text=raw,
-                               words=tuple(g), rate_cpm=count_chars(raw) / (end - start) * 60))
+            out.append(replace(u, start=round(float(start), 3), end=round(float(end), 3), text=normalize(raw),
+                               raw_text=raw, words=tuple(g), rate_cpm=count_chars(raw) / (end - start) * 60))
     return out
 
 
