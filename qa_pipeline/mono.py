@@ -201,7 +201,7 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
 
 
 def verify_roles(channels: dict[str, ChannelResult], split: MonoSplit, dual_mono: bool,
-                 options: ContentRoleOptions | None = None, *, min_agreement: float = 0.75):
+                 options: ContentRoleOptions | None = None, *, min_agreement: float = 0.85):
     """Check the roles of two diarized voices against what each turn says.
 
     Two voices that sound nearly alike can pass the encoder's test and still be split
