@@ -14,11 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .diarize import Diarization, DiarizeOptions, diarize
-from .entities import mask_text
-from .redact import redact_text
-from .text import count_chars, normalize
 from .role_classifier import ROLES, ContentRoleOptions, default_classifier, label_turns, split_turns
 from .roles import assign_roles
+from .text import count_chars, normalize
 from .transcribe import RATE, ChannelResult
 from .types import Interval, SpeakerAssignment, SpeakerCue
 
@@ -75,8 +73,8 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
                for v, r in channels.items()}
     tracks = {name[v]: t for v, t in split.tracks.items()}
     speech = {name[v]: s for v, s in split.speech.items()}
-    cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, mask_text(c.quote))
-                 for c in roles.cues)
+    cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, c.quote)
+                 for c in roles.cues)  # quotes are masked with every output (redact_data)
     said = sorted({c.cue for c in cues if c.points_to == "agent" and c.speaker == "agent"})
     why = ("spoke first (no role cue was heard)" if roles.fallback
            else f"said {', '.join(said)}" if said else "gave fewer customer cues")
@@ -184,7 +182,7 @@ def roles_by_content(channel: ChannelResult, track: np.ndarray, split: MonoSplit
         SpeakerCue(("uncertain turn" if post[i] < 0.8 else "turn") + ": "
                    + (", ".join(clf.explain(turns[i].text)) or "the dialogue around it"),
                    turns[i].speaker, float(post[i]), turns[i].speaker, float(turns[i].start),
-                   redact_text(turns[i].text))
+                   turns[i].text)  # quotes are masked with every output (redact_data)
         for i in sorted(set(uncertain) | set(strongest)))
     d = split.diarization
     n_agent = sum(u.speaker == "agent" for u in turns)

@@ -15,11 +15,14 @@ import numpy as np
 from .audio import AudioOptions, Recording, load_audio
 from .correct import CorrectionOptions, correct_channels
 from .diarize import DiarizeOptions
-from .errors import ConfigError
+from .errors import ConfigError, TranscriptError
 from .metrics import MetricsOptions, measure
 from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated, verify_roles
+from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
+from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
+from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
 from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
@@ -33,7 +36,8 @@ class PipelineOptions:
     ----------
     agent_channel : which stereo channel carries the agent (``left`` = first).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics, diarize : options of each stage (``diarize``: mono calls).
+    audio, asr, metrics, diarize, prosody : options of each stage (``diarize``: mono calls;
+        ``prosody``: the voice measurements behind rules/voice.yaml).
     correct : the transcript correction pass (ASR homophones → vocabulary terms).
     """
 
@@ -43,6 +47,7 @@ class PipelineOptions:
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
     correct: CorrectionOptions = field(default_factory=CorrectionOptions)
 
 
@@ -137,6 +142,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if speakers.method == "mono, roles by content":
         metrics = replace(metrics, overtalk=OvertalkStats(available=False, reason=CONTENT_OVERTALK))
     t4 = time.perf_counter()
+    metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances, options.prosody))
+    t5 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
                      duration_s=rec.duration_s, sha256=rec.sha256,
@@ -154,10 +161,10 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
         speakers=speakers,
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
-                   "metrics_s": t4 - t3})
+                   "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(replace(options, asr=asr)))
 
 
 def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
@@ -173,7 +180,8 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     elif sp is not None and sp.method == "mono, not separated" and sp.voice_similarity is not None:
         flagged, reasons = True, reasons + ("the voices of this mono call could not be told apart: "
                                             "speaker checks are n/a",)
-    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
+    sentiment = call_sentiment(report.transcript, report.metrics.prosody)
+    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail, sentiment=sentiment,
                    flagged=flagged, flag_reasons=reasons, timings_s=timings,
                    rules={"version": rules.version, "files": [Path(f).name for f in rules.files],
                           "checklist": rules.checklist.name if rules.checklist else None})
@@ -191,6 +199,15 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
     metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics,
                       overtalk_method="transcript: from the utterances' times")
+    stored_metrics = tx.source.get("metrics")
+    if stored_metrics is not None and not isinstance(stored_metrics, dict):
+        raise TranscriptError(f"{path}: 'metrics' must be an object")
+    raw_prosody = (stored_metrics or {}).get("prosody")
+    try:
+        stored = prosody_from_dict(raw_prosody) if raw_prosody is not None else {}
+    except ValueError as exc:
+        raise TranscriptError(f"{path}: metrics.prosody: {exc}") from None
+    metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances, options.prosody))
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
                      format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),
@@ -198,7 +215,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                      agent_channel=audio.get("agent_channel"))
     report = CallReport(
         call_id=call_id or tx.source.get("call_id") or Path(path).stem, file=str(path), duration_s=tx.duration_s,
-        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)"},
+        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)", "device": "none"},
         diagnostics={"input": "transcript", "speakers": ", ".join(speakers),
                      "source_redacted": bool(tx.source.get("redacted"))},
         timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),
@@ -206,7 +223,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                                                                f"{', '.join(speakers)}"))
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(options))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

@@ -146,6 +146,7 @@ class Metrics:
     loudness_dbfs: dict[str, float | None]
     silence: SilenceStats
     overtalk: OvertalkStats
+    prosody: dict[str, Any] = field(default_factory=dict)  # speaker -> prosody.SpeakerProsody
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class Finding:
     heard: str | None = None
     matched: str | None = None
     similarity: float | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -243,14 +245,16 @@ class CallReport:
     rules: dict[str, Any] | None = None
     redacted: bool = False
     speakers: SpeakerAssignment | None = None
+    sentiment: Any = None  # sentiment.Sentiment of the customer
     schema_version: str = field(default=SCHEMA_VERSION)
+    options: dict[str, Any] | None = None  # what it was made with (qa_pipeline.provenance)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (floats rounded to milliseconds)."""
         out = _plain(self)
         order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
-                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers", "model",
-                 "diagnostics", "timings_s"]
+                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers",
+                 "sentiment", "model", "diagnostics", "timings_s", "options"]
         return {k: out[k] for k in order}
 
 
