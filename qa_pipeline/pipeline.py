@@ -13,10 +13,11 @@ from typing import Literal
 import numpy as np
 
 from .audio import AudioOptions, Recording, load_audio
+from .correct import CorrectionOptions, correct_channels
 from .diarize import DiarizeOptions
 from .errors import ConfigError, TranscriptError
 from .metrics import MetricsOptions, measure
-from .mono import name_roles, split_voices, unseparated
+from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated, verify_roles
 from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
 from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
@@ -24,7 +25,7 @@ from .scoring import score_checks
 from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
-from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
+from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class PipelineOptions:
     rules_dir : a project's rules folder, loaded over the default rules.
     audio, asr, metrics, diarize, prosody : options of each stage (``diarize``: mono calls;
         ``prosody``: the voice measurements behind rules/voice.yaml).
+    correct : the transcript correction pass (ASR homophones → vocabulary terms).
     """
 
     agent_channel: Literal["left", "right"] = "left"
@@ -46,6 +48,7 @@ class PipelineOptions:
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
+    correct: CorrectionOptions = field(default_factory=CorrectionOptions)
 
 
 def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
@@ -118,6 +121,13 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     if split is not None and split.diarization.separable:
         channels, tracks, speech, speakers, overtalk_method = name_roles(
             channels, split, tolerance=rules.tolerance)
+        if options.diarize.content_roles:  # look-alike voices split wrongly: roles by content instead
+            _, by_content = verify_roles(channels, split, rec.dual_mono)
+            if by_content is not None:
+                channels, tracks, speech, speakers = by_content
+    elif split is not None and options.diarize.content_roles and channels["unknown"].utterances:
+        channels, tracks, speech, speakers = roles_by_content(channels["unknown"], tracks["unknown"], split,
+                                                              rec.dual_mono)
     elif split is not None:
         speakers = unseparated(split, rec.dual_mono)
     else:
@@ -126,8 +136,11 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
             detail=(f"agent on the {options.agent_channel} channel" if stereo else
                     ("dual mono (both channels identical)" if rec.dual_mono else "mono: one track")
                     + ", speakers not separated (diarization is off)"))
+    channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
+    if speakers.method == "mono, roles by content":
+        metrics = replace(metrics, overtalk=OvertalkStats(available=False, reason=CONTENT_OVERTALK))
     t4 = time.perf_counter()
     metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances, options.prosody))
     t5 = time.perf_counter()

@@ -105,10 +105,10 @@ def _indicators(g: pd.DataFrame) -> pd.Series:
 
 
 def _fail_rates(checks: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    applicable = checks[checks["status"].isin(["pass", "fail"])]
+    applicable = checks[checks["status"].isin(["pass", "partial", "fail"])]  # partial: a failure with partial credit
     if applicable.empty:
         return pd.DataFrame()
-    rates = applicable.assign(fail=applicable["status"].eq("fail")).pivot_table(
+    rates = applicable.assign(fail=applicable["status"].isin(["fail", "partial"])).pivot_table(
         index=by, columns="check_id", values="fail", aggfunc="mean")
     rates.columns = [f"fail_rate:{c}" for c in rates.columns]
     return rates
@@ -141,7 +141,7 @@ def check_view(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return pd.DataFrame(), pd.DataFrame()
     auto = checks[checks["status"] != "manual"]
     status = auto.assign(
-        applicable=auto["status"].isin(["pass", "fail"]), fail=auto["status"].eq("fail"),
+        applicable=auto["status"].isin(["pass", "partial", "fail"]), fail=auto["status"].isin(["fail", "partial"]),
         na=auto["status"].eq("n/a"))
     per = status.groupby(["check_id"]).agg(title=("title", "first"), calls=("call_id", "nunique"),
                                            applicable=("applicable", "sum"), fails=("fail", "sum"),

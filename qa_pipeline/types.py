@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -42,12 +42,28 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """One ASR homophone replaced by a vocabulary term (宝费 → 保费) in an utterance's text.
+
+    ``start``/``end`` index the corrected ``text``; ``how`` is ``homophone`` (same
+    pinyin), ``fuzzy`` (close syllables) or ``digits`` (digit sounds after 工号/尾号).
+    """
+
+    heard: str
+    term: str
+    start: int
+    end: int
+    how: str
+
+
+@dataclass(frozen=True)
 class Utterance:
     """What one speaker said in one stretch of speech.
 
     ``start``/``end`` come from voice activity detection (precise), ``words`` from
     Whisper's alignment. ``text`` is normalized (Simplified, half-width, numbers as
-    digits); ``raw_text`` is Whisper's text after Simplified conversion only.
+    digits) and corrected (ASR homophones → vocabulary terms, each listed in
+    ``corrections``); ``raw_text`` is Whisper's text after Simplified conversion only.
     """
 
     speaker: Speaker
@@ -57,6 +73,7 @@ class Utterance:
     raw_text: str
     words: tuple[Word, ...] = ()
     rate_cpm: float | None = None
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def span(self) -> Interval:
@@ -156,14 +173,16 @@ class Finding:
 class CheckResult:
     """One checklist item's outcome.
 
-    ``status``: ``pass``, ``fail``, ``n/a`` (does not apply to this call) or ``manual``
-    (a reviewer must judge). ``findings`` explain a failure (or why it is n/a);
-    ``evidence`` shows what satisfied a pass. ``hits`` counts violations (per-hit deductions).
+    ``status``: ``pass``, ``partial`` (part of the points), ``fail``, ``n/a`` (does not apply
+    to this call, or cannot be judged: then ``confidence`` is 0) or ``manual`` (a reviewer
+    must judge). ``findings`` explain a failure (or why it is n/a); ``evidence`` shows what
+    satisfied a pass. ``hits`` counts violations (per-hit deductions). ``confidence`` (0–1)
+    says how likely the verdict is right; ``source`` is ``auto`` or ``reviewer``.
     """
 
     id: str
     title: str
-    status: Literal["pass", "fail", "n/a", "manual"]
+    status: Literal["pass", "partial", "fail", "n/a", "manual"]
     points: float | None
     points_possible: float | None
     severity: str
@@ -173,6 +192,8 @@ class CheckResult:
     section: str | None = None
     findings: tuple[Finding, ...] = ()
     evidence: tuple[Finding, ...] = ()
+    confidence: float | None = None
+    source: Literal["auto", "reviewer"] = "auto"
 
 
 @dataclass(frozen=True)

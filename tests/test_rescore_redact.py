@@ -78,7 +78,7 @@ def test_cli_score_transcript_masks_unless_asked(jsonl):
     shown = runner.invoke(app, ["score", str(jsonl), "--json", "--show-sensitive"])
     assert "110105194912310021" in shown.stdout and json.loads(shown.stdout)["redacted"] is False
     table = runner.invoke(app, ["score", str(jsonl)])
-    assert table.exit_code == 0 and "opening.greeting" in table.stdout and "score 100" in table.stdout
+    assert table.exit_code == 0 and "opening.greeting" in table.stdout and "/100 · auto coverage" in table.stdout
 
 
 @pytest.mark.parametrize("content, message", [

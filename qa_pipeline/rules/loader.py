@@ -49,7 +49,9 @@ class RuleSet:
     entities: EntityFormats | None = None
     checklist: Checklist | None = None
     checklist_file: str | None = None
+    knowledge: Any = None  # sheet_ops.Knowledge (rules/knowledge.yaml): topics an answer is judged against
     vocabulary: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()  # extra terms for the transcript correction pass (list 'corrections')
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
     version: str = ""
@@ -169,7 +171,7 @@ def _expand(spec: BaseModel, lists: dict[str, list[str]], file: Path, line: int 
     for name, value in spec:
         if isinstance(value, BaseModel):
             updates[name] = _expand(value, lists, file, line, rule)
-        elif name in ("any", "all", "none", "unless", "before", "after") and isinstance(value, list):
+        elif name in ("any", "all", "none", "unless", "before", "after", "wait") and isinstance(value, list):
             updates[name] = words(value)
     return spec.model_copy(update=updates) if updates else spec
 
@@ -216,10 +218,12 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
             rs.rules[rule.id] = rule
             rs.disabled.discard(rule.id)
         rs.privacy = doc.privacy or rs.privacy
+        rs.knowledge = doc.knowledge or rs.knowledge
         rs.entities = doc.entities or rs.entities
         if doc.checklist:
             rs.checklist, rs.checklist_file = doc.checklist, str(file)
         rs.vocabulary = tuple(dict.fromkeys(rs.vocabulary + tuple(w.strip() for w in doc.vocabulary if w.strip())))
+    rs.corrections = tuple(dict.fromkeys(w.strip() for w in lists.get("corrections", []) if w.strip()))
     files = [str(f) for f, _, _ in docs]
     rs.files, rs.version = tuple(files), digest.hexdigest()[:16]
     _cross_check(rs)
@@ -267,7 +271,7 @@ def _cross_check(rs: RuleSet) -> None:
                                 f"not its {section.points:g} points")
         for section in rs.checklist.sections:
             for item in section.items:
-                if item.check and item.check not in rs.rules and item.check not in rs.disabled:
+                if item.check and item.check not in rs.rules and item.check not in rs.disabled and not item.optional:
                     near = difflib.get_close_matches(item.check, list(rs.rules), n=1)
                     raise RuleError(rs.checklist_file, f"checklist item '{item.check}' names no loaded rule"
                                     + (f"; did you mean '{near[0]}'?" if near else "; remove it or add the rule"))

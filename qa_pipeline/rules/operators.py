@@ -11,6 +11,7 @@ from . import engine as E
 from . import schema as S
 from .context import Operator
 from .privacy import confidential_readout, identity_verified, needs_privacy
+from .sheet_eval import knowledge, response_gap
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
     Operator("all", None, E.all_of, combinator="list", doc="every condition holds"),
@@ -28,4 +29,6 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
              doc="disclosures follow enough identifiers"),
     Operator("confidential_readout", S.ConfidentialReadout, needs_privacy(confidential_readout),
              doc="confidential data read out unprompted"),
+    Operator("knowledge", S.KnowledgeCheck, knowledge, doc="an answer covers the topic's key points / says nothing wrong"),
+    Operator("response_gap", S.ResponseGap, response_gap, doc="the agent answers the customer in time"),
 )}

@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from .patterns import compile_pattern
 from .voice_values import VOICE_METRICS
 
+from .sheet_ops import Knowledge, KnowledgeCheck, ResponseGap
+
 Who = Literal["agent", "customer", "any"]
 Party = Literal["agent", "customer"]
 
@@ -264,6 +266,22 @@ class EntityFormats(_Strict):
     _patterns = field_validator("policy_number_pattern", "claim_number_pattern")(_valid_pattern)
 
 
+class PartialCredit(_Strict):
+    """A failure with at most ``hits_at_most`` violations earns ``points`` (status ``partial``)."""
+
+    points: float = Field(gt=0)
+    hits_at_most: int = Field(1, ge=1)
+
+
+class Confidence(_Strict):
+    """How often each verdict of the item is right: a prior per verdict (see rules/checklist.yaml)."""
+
+    pass_: float = Field(0.9, ge=0, le=1, alias="pass")
+    fail: float = Field(0.9, ge=0, le=1)
+    na: float = Field(0.9, ge=0, le=1, alias="n/a")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class ChecklistItem(_Strict):
     check: str | None = None
     manual: str | None = None
@@ -271,6 +289,12 @@ class ChecklistItem(_Strict):
     points: float = Field(0, ge=0)
     deduct_per_hit: float | None = Field(None, gt=0)
     fatal: bool = False
+    # the whole-sheet semantics (qa_pipeline/scoring.py): see rules/checklist.yaml
+    deduct: float | None = Field(None, gt=0, description="a failure costs this many points, once")
+    group: str | None = Field(None, description="items that share one deduction and a floor of 0")
+    partial: PartialCredit | None = None
+    optional: bool = Field(False, description="the check may be absent (n/a, confidence 0, not a silent pass)")
+    confidence: Confidence = Field(default_factory=lambda: Confidence())
 
     @model_validator(mode="after")
     def _one(self) -> ChecklistItem:
@@ -296,6 +320,7 @@ class Flagging(_Strict):
 class Checklist(_Strict):
     name: str
     total_points: float = 100
+    low_confidence_below: float = Field(0.6, ge=0, le=1, description="items less sure than this go to low_confidence")
     flag: Flagging = Flagging()
     sections: list[Section] = Field(min_length=1)
 
@@ -311,3 +336,4 @@ class RuleFile(_Strict):
     entities: EntityFormats | None = None
     privacy: Privacy | None = None
     checklist: Checklist | None = None
+    knowledge: Knowledge | None = None
