@@ -26,11 +26,13 @@ LOW_CONFIDENCE = 0.6  # an automatic verdict less sure than this needs a reviewe
 
 def needs_decision(item: dict[str, Any]) -> bool:
     """Whether a reviewer must decide ``item`` before the review is submitted: failed (or partial) items and
-    low-confidence automatic verdicts."""
+    low-confidence automatic verdicts on the sheet (a check that carries no points is not held against the
+    reviewer when the machine could not decide it)."""
     if item.get("status") in ("fail", "partial"):
         return True
     conf = item.get("confidence")
-    return conf is not None and item.get("status") != "manual" and conf < LOW_CONFIDENCE
+    return (conf is not None and item.get("status") != "manual" and conf < LOW_CONFIDENCE
+            and item.get("points_possible") is not None)
 
 
 def undecided(report: dict[str, Any], verdicts: dict[str, str | None], points: dict[str, float]) -> list[str]:

@@ -35,9 +35,10 @@ function reasonOf(id) {
   const d = data.review.decisions[id];
   return d && d.reason ? d.reason : "";
 }
-function needsDecision(c) {
+function needsDecision(c) {  // as qa_pipeline/review/sheet.py needs_decision
   if (c.status === "fail" || c.status === "partial") return true;
-  return c.confidence !== null && c.confidence !== undefined && c.status !== "manual" && c.confidence < LOW_CONFIDENCE;
+  return c.confidence !== null && c.confidence !== undefined && c.status !== "manual" && c.confidence < LOW_CONFIDENCE &&
+    c.points_possible !== null && c.points_possible !== undefined;
 }
 function onSheet(c) { return !!c.section && c.points_possible !== null && c.points_possible !== undefined; }
 function derivedPoints(c) {  // what an item counts without reviewer's points
@@ -441,12 +442,14 @@ document.addEventListener("keydown", e => {
   if (k === " " && player.paused !== undefined) { e.preventDefault(); player.paused ? player.play().catch(() => {}) : player.pause(); }
   else if (k === "j" && player.play) player.currentTime = Math.max(0, player.currentTime - 5);
   else if (k === "l" && player.play) player.currentTime = player.currentTime + 5;
-  else if ((k === "n" || k === "p") && markers.length) {
-    // the next/previous marker in time; markers at the same moment are visited one after the other
-    markerIdx = (markerIdx + (k === "n" ? 1 : markers.length - 1)) % markers.length;
+  else if (k === "n" || k === "p") {
+    // the next/previous item on top (failed, fatal, uncertain), hearing its first located finding
+    const ids = [...document.querySelectorAll("#attention .item")].map(x => x.dataset.item);
+    if (!ids.length) return;
+    markerIdx = (markerIdx + (k === "n" ? 1 : ids.length - 1)) % ids.length;
     if (markerIdx < 0) markerIdx = 0;
-    const mk = markers[markerIdx];
-    focusItem(mk.id); seek(mk.start);
+    const id = ids[markerIdx], mk = markers.find(m => m.id === id);
+    focusItem(id); if (mk) seek(mk.start);
   } else if ((k === "a" || k === "d") && currentItem && !document.getElementById("sheet-fields").disabled) {
     e.preventDefault(); setVerdict(currentItem, k === "a" ? "agree" : "dispute");
   }
