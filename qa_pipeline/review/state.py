@@ -169,7 +169,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             return state
 
         for kind, target, value, reason in todo:
-            _allowed(user, kind, {**row, "_target": target}, state, appeal_days=appeal_days, now=now)
+            _allowed(user, kind, row, state, target=target, appeal_days=appeal_days, now=now)
             _validate(kind, target, value, reason, report)
             if kind == "status" and value == "reviewed":
                 _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
@@ -198,7 +198,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
                                         "final_score": state["final_score"], "confirmed": confirmed,
                                         "n_events": state["n_events"], "updated_at": now,
                                         "assignee": state.get("assignee"), "claimed_at": state.get("claimed_at_dt")})
-    return state
+    return {k: v for k, v in state.items() if k != "claimed_at_dt"}
 
 
 def _overturn(report: dict, state: dict, add, reason: str | None) -> dict[str, Any]:  # noqa: ANN001
@@ -219,7 +219,7 @@ def _overturn(report: dict, state: dict, add, reason: str | None) -> dict[str, A
     return state
 
 
-def _allowed(user: User, kind: str, row: dict, state: dict, *, appeal_days: float | None = None,
+def _allowed(user: User, kind: str, row: dict, state: dict, *, target: str = "", appeal_days: float | None = None,
              now: dt.datetime | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may record a ``kind`` event on a call in ``state``."""
     status = state["status"]
@@ -232,7 +232,7 @@ def _allowed(user: User, kind: str, row: dict, state: dict, *, appeal_days: floa
         if not user.can("review"):
             raise PermissionDenied(f"role '{user.role}' cannot review calls")
         who = state.get("assignee")
-        if (row.get("_target") or user.name) != user.name and not user.can("rule"):
+        if (target or user.name) != user.name and not user.can("rule"):
             raise PermissionDenied("only a senior reviewer assigns calls to others")
         if who and who != user.name and not user.can("rule"):
             raise PermissionDenied(f"{who} has already claimed this call")
