@@ -159,18 +159,22 @@ def test_review_flow_in_a_real_browser(server, page, tmp_path):
 def test_manual_items_and_comment_are_kept(server, page, tmp_path):
     url, db = server
     page.goto(url + "/call/c01")
-    page.wait_for_selector("[data-item='attitude.warm'] input.points")
-    page.fill("[data-item='attitude.warm'] input.points", "5")
+    page.wait_for_selector("#sections details.section")
+    if not page.locator("#sections .item input.points:visible").count():
+        page.locator("#sections details.passes > summary").first.click()  # passes are folded away: open some
+    box = page.locator("#sections .item input.points:visible").first
+    item = box.get_attribute("data-points")
+    box.fill("0.5")
     page.fill("#comment", "开场白标准，语速偏快")
     agree_with_open_items(page)
     page.click("#submit")
     page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")
     page.reload()
-    page.wait_for_selector("[data-item='attitude.warm'] input.points")
-    assert page.locator("[data-item='attitude.warm'] input.points").input_value() == "5"
+    page.wait_for_selector(f"[data-item='{item}'] input.points")
+    assert page.locator(f"[data-item='{item}'] input.points").input_value() == "0.5"
     assert page.locator("#comment").input_value() == "开场白标准，语速偏快"
     con = sqlite3.connect(db)
-    assert con.execute("select value from review_events where kind = 'points' and target = 'attitude.warm'").fetchone() == ("5",)
+    assert con.execute("select value from review_events where kind = 'points' and target = ?", (item,)).fetchone() == ("0.5",)
 
 
 def test_transcript_html_is_shown_as_text(server, page, tmp_path):
@@ -391,6 +395,9 @@ def test_claim_my_queue_and_submit_and_next(wb_server, page, tmp_path):
     page.wait_for_selector("#submit-next")
     agree_with_open_items(page)
     page.click("#submit-next")
+    page.wait_for_function("location.pathname === '/call/t1' || document.getElementById('submit-error').textContent !== ''",
+                           timeout=90_000)  # a loaded machine: the submit, the reload and the queue query
+    assert page.locator("#submit-error").count() == 0 or page.locator("#submit-error").inner_text() == ""
     page.wait_for_url(url + "/call/t1")
     page.wait_for_selector("#attention .item")
     assert sqlite3.connect(db).execute("select status, assignee from call_reviews where call_id = 't2'").fetchone() == ("reviewed", "王质检")
