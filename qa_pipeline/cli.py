@@ -30,6 +30,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Channel(str, Enum):
+    auto = "auto"
     left = "left"
     right = "right"
 
@@ -63,7 +64,8 @@ def handle_errors(fn):
 
 RulesDir = Annotated[Optional[Path], typer.Option("--rules", help="A project's rules folder, loaded over the defaults.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="TOML config file (default: $QA_CONFIG or ./qa.toml).")]
-AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent (default: left).")]
+AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent; auto decides from what "
+                                                                   "each channel says (default: auto).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Registry name or path to a CTranslate2 Whisper "
                                                                  "model directory.")]
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the model runs (default: cpu).")]
@@ -83,7 +85,7 @@ def _options(config: Path | None, rules: Path | None, agent_channel: Channel | N
     asr = apply(apply(opts.asr, cfg.get("asr", {})), asr_values)
     return replace(opts, asr=asr, audio=apply(opts.audio, audio_cfg), metrics=apply(opts.metrics, cfg.get("metrics", {})),
                    diarize=apply(opts.diarize, cfg.get("diarize", {})),
-                   agent_channel=(agent_channel.value if agent_channel else audio_cfg.get("agent_channel", "left")),
+                   agent_channel=(agent_channel.value if agent_channel else audio_cfg.get("agent_channel", "auto")),
                    rules_dir=str(rules) if rules else cfg.get("rules", {}).get("dir"))
 
 
