@@ -26,7 +26,7 @@ opus       Opus narrowband, 8 kbit/s per channel, stored as 8 kHz Ogg/Opus (48 k
 quiet      the caller 10 dB quieter
 hum        50 Hz mains hum with harmonics, 30 dB under the speech, on both channels
 clip       the agent driven into clipping (2% of its speech samples at full scale)
-swap       the channels swapped (agent on the right)
+swap       the channels swapped (agent on the right), losslessly: the decoded channels as 16 kHz float
 real       caller noise (20 dB SNR) + echo both ways + AMR-NB 7.95 kbit/s
 real_swap  ``real`` with the channels swapped
 =========  ==============================================================================
@@ -60,8 +60,8 @@ def stereo_calls() -> list[str]:
     return out
 
 
-def load_call(name: str) -> tuple[np.ndarray, np.ndarray, dict]:
-    """A sample call's (agent, customer) channels at 8 kHz, and its truth."""
+def load_call(name: str, rate: int = RATE) -> tuple[np.ndarray, np.ndarray, dict]:
+    """A sample call's (agent, customer) channels at ``rate`` (as the pipeline decodes them), and its truth."""
     sys.path.insert(0, str(ROOT))
     from qa_pipeline.audio import load_audio
 
@@ -69,7 +69,8 @@ def load_call(name: str) -> tuple[np.ndarray, np.ndarray, dict]:
     rec = load_audio(SAMPLES / truth["file"])
     import soxr
 
-    chans = [soxr.resample(c, rec.rate, RATE, quality="HQ").astype(np.float64) for c in rec.channels]
+    chans = [c.astype(np.float64) if rate == rec.rate else
+             soxr.resample(c, rec.rate, rate, quality="HQ").astype(np.float64) for c in rec.channels]
     if truth["audio"].get("agent_channel", "left") == "right":
         chans.reverse()
     return chans[0], chans[1], truth
@@ -222,17 +223,23 @@ def write_degraded(name: str, profile: str, out: Path, *, seed: int = 0) -> Path
     """Write ``<name>__<profile>`` audio and truth into ``out``; returns the audio path."""
     if profile not in PROFILES:
         raise SystemExit(f"unknown profile '{profile}'; expected one of: {', '.join(PROFILES)}")
-    agent, customer, truth = load_call(name)
-    rng = _rng(name, profile.removesuffix("_swap"), seed)
-    left, right, params, subtype = degrade(agent, customer, truth, profile, rng)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{name}__{profile}"
+    if profile == "swap":  # lossless: the decoded channels exactly, swapped (float WAV at 16 kHz)
+        rate, subtype, params = 16000, "FLOAT", {"profile": "swap"}
+        agent, customer, truth = load_call(name, rate=rate)
+        left, right = customer, agent
+    else:
+        rate = RATE
+        agent, customer, truth = load_call(name)
+        rng = _rng(name, profile.removesuffix("_swap"), seed)
+        left, right, params, subtype = degrade(agent, customer, truth, profile, rng)
     audio = out / (stem + (".ogg" if subtype == "OPUS" else ".wav"))
     data = np.clip(np.stack([left, right], axis=1), -1, 1).astype(np.float32)
-    sf.write(audio, data, RATE, subtype=subtype, format="OGG" if subtype == "OPUS" else "WAV")
+    sf.write(audio, data, rate, subtype=subtype, format="OGG" if subtype == "OPUS" else "WAV")
     t = dict(truth)
     t["file"] = audio.name
-    t["audio"] = {**truth["audio"], "sample_rate": RATE, "format": f"{'OGG' if subtype == 'OPUS' else 'WAV'}/{subtype}",
+    t["audio"] = {**truth["audio"], "sample_rate": rate, "format": f"{'OGG' if subtype == 'OPUS' else 'WAV'}/{subtype}",
                   "agent_channel": "right" if profile.endswith("swap") else "left"}
     t["degraded"] = {"from": truth["file"], "seed": seed, **params}
     (out / f"{stem}.truth.json").write_text(json.dumps(t, ensure_ascii=False, indent=1), encoding="utf-8")

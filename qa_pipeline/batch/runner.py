@@ -165,7 +165,10 @@ class _Pool:
         self.where = "local"
 
     def submit(self, job: Job) -> Future:
-        return self.executor.submit(score_job, job.call_id, job.path, self.pipeline, self.options.store_sensitive)
+        pipeline = self.pipeline
+        if job.meta.get("agent_channel", pipeline.agent_channel) != pipeline.agent_channel:
+            pipeline = replace(pipeline, agent_channel=job.meta["agent_channel"])  # the manifest's, for this call
+        return self.executor.submit(score_job, job.call_id, job.path, pipeline, self.options.store_sensitive)
 
     def warm_up(self) -> None:
         """Load the model once before the night starts, so a missing model fails at once, not per call."""
