@@ -16,6 +16,7 @@ The stage returns one :class:`Separation` value; ``pipeline.py`` never reassigns
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -95,7 +96,11 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
         speech = dict(zip(names, cleaned.trim((speech[names[0]], speech[names[1]]))))
         diag = {"bleed": {**cleaned.describe(), "seconds_s": round(t1 - t0, 3)}}
         if agent_channel == "auto":
-            return Separation(tracks, speech, overtalk_method=STEREO_OVERTALK, diagnostics=diag)
+            # ASR packs the tracks in this order; the side heard first goes first, so a call with
+            # its channels swapped is decoded exactly as the original
+            order = sorted(names, key=lambda n: speech[n][0].start if speech[n] else math.inf)
+            return Separation({n: tracks[n] for n in order}, {n: speech[n] for n in order},
+                              overtalk_method=STEREO_OVERTALK, diagnostics=diag)
         assignment = SpeakerAssignment(method="stereo channels", detail=f"agent on the {agent_channel} channel "
                                                                         "(set by option)")
         return Separation(_by_role(tracks), _by_role(speech), assignment, STEREO_OVERTALK, agent_channel, diag)
