@@ -6,7 +6,7 @@
 Cost: the echo stage (frame levels, echo paths, gating, span trimming) and the channel decision
 (role cues on both transcripts) are timed on their own and set against the call's whole
 ``qa score`` time. With ``--degraded``, each call's ``real`` copy (caller noise + echo both ways +
-AMR-NB 8 kbit/s, ``tools/degrade.py``) and its swapped twin are scored with the defaults, and the
+Opus 8 kbit/s, ``tools/degrade.py``) and its swapped twin are scored with the defaults, and the
 ``real`` copy once more with echo removal off: interruptions found / invented, checks right, CER.
 """
 

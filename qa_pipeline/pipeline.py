@@ -13,6 +13,7 @@ from typing import Literal
 
 from .audio import AudioOptions, load_audio
 from .bleed import BleedOptions
+from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
 from .metrics import MetricsOptions, measure
 from .rules import RuleSet, load_rules, run_checks
@@ -32,8 +33,8 @@ class PipelineOptions:
     agent_channel : which stereo channel carries the agent (``left`` = first); ``auto`` decides
         from what each channel said (:mod:`qa_pipeline.channels`).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics, diarize, bleed : options of each stage (``diarize``: mono calls;
-        ``bleed``: echo between stereo channels).
+    audio, asr, metrics, diarize, bleed, denoise : options of each stage (``diarize``: mono calls;
+        ``bleed``: echo between stereo channels; ``denoise``: noisy stereo channels).
     """
 
     agent_channel: Literal["auto", "left", "right"] = "auto"
@@ -43,6 +44,7 @@ class PipelineOptions:
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     bleed: BleedOptions = field(default_factory=BleedOptions)
+    denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
 
 
 def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
@@ -87,7 +89,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     asr = options.asr
     if not asr.vocabulary:
         asr = replace(asr, vocabulary=rules.vocabulary)
-    sep = separate(rec, asr, agent_channel=options.agent_channel, diarize=options.diarize, bleed=options.bleed)
+    sep = separate(rec, asr, agent_channel=options.agent_channel, diarize=options.diarize, bleed=options.bleed,
+                   noise=options.denoise)
     t2 = time.perf_counter()
     channels = transcribe_tracks(sep.tracks, asr, sep.speech)
     t3 = time.perf_counter()

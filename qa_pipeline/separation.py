@@ -1,7 +1,8 @@
 """One stage that says who is on which track: :func:`separate` before ASR, :func:`name_speakers` after.
 
 Stereo: each channel is one party. Echo of the other party (a line's echo canceller leaves
-it 24–32 dB down) is found and taken out of each channel's speech (:mod:`qa_pipeline.bleed`);
+it 24–32 dB down) is found and taken out of each channel's speech (:mod:`qa_pipeline.bleed`),
+a noisy channel's stationary noise is subtracted (:mod:`qa_pipeline.denoise`);
 which channel is the agent is forced (``left``/``right``) or decided from what each channel
 said (``auto``, :mod:`qa_pipeline.channels`). Mono: two voices by diarization
 (:mod:`qa_pipeline.mono`), named by what each said.
@@ -26,6 +27,7 @@ import numpy as np
 from .audio import Recording
 from .bleed import BleedOptions, remove_bleed
 from .channels import decide_agent_channel
+from .denoise import DenoiseOptions, denoise
 from .diarize import DiarizeOptions
 from .errors import ConfigError
 from .mono import MonoSplit, name_roles, split_voices, unseparated
@@ -66,7 +68,8 @@ class Separation:
 
 
 def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "auto",
-             diarize: DiarizeOptions | None = None, bleed: BleedOptions | None = None) -> Separation:
+             diarize: DiarizeOptions | None = None, bleed: BleedOptions | None = None,
+             noise: DenoiseOptions | None = None) -> Separation:
     """Tracks and speech spans per speaker, before ASR.
 
     Parameters
@@ -76,6 +79,7 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
     agent_channel : ``auto``, ``left`` or ``right`` (stereo only).
     diarize : mono diarization settings.
     bleed : echo detection settings (stereo only).
+    noise : noisy-channel cleaning (stereo only).
 
     Raises
     ------
@@ -91,10 +95,15 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
             ("agent", "customer") if agent_channel == "left" else ("customer", "agent"))
         cleaned = remove_bleed(rec.channels[0], rec.channels[1], bleed)
         t1 = time.perf_counter()
-        tracks = dict(zip(names, cleaned.tracks))
+        quiet = [denoise(t, noise) for t in cleaned.tracks]
+        t2 = time.perf_counter()
+        tracks = dict(zip(names, (q[0] for q in quiet)))
         speech = {n: detect_speech(t, asr) for n, t in tracks.items()}
         speech = dict(zip(names, cleaned.trim((speech[names[0]], speech[names[1]]))))
-        diag = {"bleed": {**cleaned.describe(), "seconds_s": round(t1 - t0, 3)}}
+        diag = {"bleed": {**cleaned.describe(), "seconds_s": round(t1 - t0, 3)},
+                "denoise": {**{side: {"snr_db": round(snr, 1), "applied": applied}
+                               for side, (_, snr, applied) in zip(("left", "right"), quiet)},
+                            "seconds_s": round(t2 - t1, 3)}}
         if agent_channel == "auto":
             # ASR packs the tracks in this order; the side heard first goes first, so a call with
             # its channels swapped is decoded exactly as the original

@@ -130,8 +130,8 @@ def test_degraded_silence(name, profile):
 def test_degraded_cer_near_clean(name, profile):
     """The call's CER (both speakers' characters together) at most 5 points above the clean call's.
 
-    Per speaker it is looser: AMR-NB at 7.95 kbit/s alone costs the low-voiced synthetic caller
-    5–6 points, with 20 dB of noise and echo 6–9 (README, "Stereo recordings").
+    Per speaker it is looser (10 points): a low-bitrate codec costs the low-voiced synthetic
+    caller more than the agent (README, "Stereo recordings").
     """
     t, report = degraded(name, profile)
     clean = scored(name)

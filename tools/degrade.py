@@ -27,7 +27,7 @@ quiet      the caller 10 dB quieter
 hum        50 Hz mains hum with harmonics, 30 dB under the speech, on both channels
 clip       the agent driven into clipping (2% of its speech samples at full scale)
 swap       the channels swapped (agent on the right), losslessly: the decoded channels as 16 kHz float
-real       caller noise (20 dB SNR) + echo both ways + AMR-NB 7.95 kbit/s
+real       caller noise (20 dB SNR) + echo both ways + an 8 kbit/s VoIP codec (Opus narrowband), as PCM
 real_swap  ``real`` with the channels swapped
 =========  ==============================================================================
 """
@@ -184,9 +184,9 @@ def degrade(agent: np.ndarray, customer: np.ndarray, truth: dict, profile: str,
     if profile in ("echo", "real"):
         a, c, echo = add_echo(a, c, rng)
         params.update(echo)
-    if profile == "real":
-        a, c = _codec_roundtrip(a, "libopencore_amrnb", 7950), _codec_roundtrip(c, "libopencore_amrnb", 7950)
-        params["codec"] = "AMR-NB 7.95 kbit/s"
+    if profile == "real":  # an 8 kbit/s VoIP leg: Opus narrowband
+        a, c = _codec_roundtrip(a, "libopus", 8000), _codec_roundtrip(c, "libopus", 8000)
+        params["codec"] = "Opus 8 kbit/s narrowband"
     elif profile == "amr":
         a, c = _codec_roundtrip(a, "libopencore_amrnb", 7950), _codec_roundtrip(c, "libopencore_amrnb", 7950)
         params["codec"] = "AMR-NB 7.95 kbit/s"
