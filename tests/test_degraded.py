@@ -310,3 +310,19 @@ def test_manifest_with_a_bad_agent_channel_is_bad_input(tmp_path):
     (tmp_path / "m.csv").write_text("file,agent_channel\na.wav,middle\n", encoding="utf-8")
     with pytest.raises(InputError, match="agent_channel 'middle'"):
         discover(tmp_path, manifest=tmp_path / "m.csv")
+
+
+@pytest.mark.parametrize("profile, cleaned", [("real", (False, True)), ("swap", (False, False)), ("ulaw", (False, False))],
+                         ids=["noisy-caller", "swap-clean", "g711-clean"])
+def test_only_noisy_channels_are_denoised(profile, cleaned, tmp_path):
+    """Spectral subtraction runs on the caller's noisy channel only; clean channels stay bit-identical."""
+    from qa_pipeline.audio import load_audio
+    from qa_pipeline.denoise import channel_snr_db, denoise
+
+    rec = load_audio(_tool().write_degraded("call09_hasty_mp3", profile, tmp_path))
+    for ch, want in zip(rec.channels, cleaned):
+        out, snr, applied = denoise(ch)
+        assert applied == want, (profile, snr)
+        assert (out is ch) != applied
+        if applied:
+            assert channel_snr_db(out) > snr + 5
