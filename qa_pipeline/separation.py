@@ -2,7 +2,7 @@
 
 Stereo: each channel is one party. Echo of the other party (a line's echo canceller leaves
 it 24–32 dB down) is found and taken out of each channel's speech (:mod:`qa_pipeline.bleed`),
-a noisy channel's stationary noise is subtracted (:mod:`qa_pipeline.denoise`);
+after a noisy channel's stationary noise is subtracted (:mod:`qa_pipeline.denoise`);
 which channel is the agent is forced (``left``/``right``) or decided from what each channel
 said (``auto``, :mod:`qa_pipeline.channels`). Mono: two voices by diarization
 (:mod:`qa_pipeline.mono`), named by what each said.
@@ -93,17 +93,17 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
         t0 = time.perf_counter()
         names = ("left", "right") if agent_channel == "auto" else (
             ("agent", "customer") if agent_channel == "left" else ("customer", "agent"))
-        cleaned = remove_bleed(rec.channels[0], rec.channels[1], bleed)
+        quiet = [denoise(t, noise) for t in rec.channels]
         t1 = time.perf_counter()
-        quiet = [denoise(t, noise) for t in cleaned.tracks]
+        cleaned = remove_bleed(quiet[0][0], quiet[1][0], bleed)
         t2 = time.perf_counter()
-        tracks = dict(zip(names, (q[0] for q in quiet)))
+        tracks = dict(zip(names, cleaned.tracks))
         speech = {n: detect_speech(t, asr) for n, t in tracks.items()}
         speech = dict(zip(names, cleaned.trim((speech[names[0]], speech[names[1]]))))
-        diag = {"bleed": {**cleaned.describe(), "seconds_s": round(t1 - t0, 3)},
+        diag = {"bleed": {**cleaned.describe(), "seconds_s": round(t2 - t1, 3)},
                 "denoise": {**{side: {"snr_db": round(snr, 1), "applied": applied}
                                for side, (_, snr, applied) in zip(("left", "right"), quiet)},
-                            "seconds_s": round(t2 - t1, 3)}}
+                            "seconds_s": round(t1 - t0, 3)}}
         if agent_channel == "auto":
             # ASR packs the tracks in this order; the side heard first goes first, so a call with
             # its channels swapped is decoded exactly as the original
