@@ -111,7 +111,7 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
             return Separation({n: tracks[n] for n in order}, {n: speech[n] for n in order},
                               overtalk_method=STEREO_OVERTALK, diagnostics=diag)
         assignment = SpeakerAssignment(method="stereo channels", detail=f"agent on the {agent_channel} channel "
-                                                                        "(set by option)")
+                                                                        "(forced: option, config or manifest)")
         return Separation(_by_role(tracks), _by_role(speech), assignment, STEREO_OVERTALK, agent_channel, diag)
     track = (rec.channels[0] + rec.channels[1]) / 2 if rec.n_channels == 2 else rec.channels[0]
     speech = {"unknown": detect_speech(track, asr)}

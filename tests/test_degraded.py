@@ -326,3 +326,29 @@ def test_only_noisy_channels_are_denoised(profile, cleaned, tmp_path):
         assert (out is ch) != applied
         if applied:
             assert channel_snr_db(out) > snr + 5
+
+
+def test_batch_takes_the_agent_channel_from_the_manifest(tmp_path):
+    """A real ``qa batch``: one swapped copy found on the right by ``auto``, the same file forced left by its row."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder = tmp_path / "calls"
+    audio = _tool().write_degraded("call03_interrupt_mp3", "swap", folder)
+    (folder / "forced.wav").write_bytes(audio.read_bytes())
+    audio.rename(folder / "auto.wav")
+    for p in folder.glob("*.json"):
+        p.unlink()
+    (tmp_path / "m.csv").write_text("file,call_id,坐席声道\nauto.wav,auto,auto\nforced.wav,forced,左\n", encoding="utf-8")
+    db = tmp_path / "qa.db"
+    r = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(folder), "--db", str(db), "--manifest",
+                        str(tmp_path / "m.csv"), "--workers", "1"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    con = sqlite3.connect(db)
+    reports = {cid: json.loads(rep) for cid, rep in con.execute("select call_id, report from reports")}
+    con.close()
+    assert reports["auto"]["audio"]["agent_channel"] == "right"
+    assert "auto:" in reports["auto"]["speakers"]["detail"]
+    assert reports["forced"]["audio"]["agent_channel"] == "left"
+    assert "forced" in reports["forced"]["speakers"]["detail"]
