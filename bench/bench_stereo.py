@@ -3,7 +3,7 @@
     python bench/bench_stereo.py                 # cost on every stereo sample (one ASR run each)
     python bench/bench_stereo.py --degraded      # plus degraded copies, with echo removal on and off
 
-Cost: the echo stage (frame levels, echo paths, gating, span trimming) and the channel decision
+Cost: the echo stage (noisy-channel cleaning, frame levels, echo paths, gating, span trimming) and the channel decision
 (role cues on both transcripts) are timed on their own and set against the call's whole
 ``qa score`` time. With ``--degraded``, each call's ``real`` copy (caller noise + echo both ways +
 Opus 8 kbit/s, ``tools/degrade.py``) and its swapped twin are scored with the defaults, and the
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from qa_pipeline.audio import load_audio  # noqa: E402
 from qa_pipeline.bleed import BleedOptions, remove_bleed  # noqa: E402
 from qa_pipeline.channels import decide_agent_channel  # noqa: E402
+from qa_pipeline.denoise import denoise  # noqa: E402
 from qa_pipeline.pipeline import PipelineOptions, score_call  # noqa: E402
 from qa_pipeline.rules import load_rules  # noqa: E402
 from qa_pipeline.text import normalize, strip_punct  # noqa: E402
@@ -47,13 +48,14 @@ def _cer(ref: str, hyp: str) -> float:
 
 
 def stage_cost(path: Path, report, rules) -> tuple[float, float]:
-    """Seconds of the echo stage (echo paths, gating, span trimming) and of the channel decision.
+    """Seconds of the echo stage (noisy-channel check and cleaning, echo paths, gating, span trimming)
+    and of the channel decision.
 
     The VAD and ASR run with or without these stages, so they are not counted.
     """
     rec = load_audio(path)
     t0 = time.perf_counter()
-    res = remove_bleed(*rec.channels)
+    res = remove_bleed(*(denoise(c)[0] for c in rec.channels))
     t1 = time.perf_counter()
     speech = tuple(detect_speech(t, TranscribeOptions()) for t in res.tracks)
     t2 = time.perf_counter()
@@ -81,7 +83,10 @@ def quality(t: dict, report) -> dict:
     for spk in ("agent", "customer"):
         ref = strip_punct(normalize("".join(x["text"] for x in t["turns"] if x["speaker"] == spk)))
         cer[spk] = round(_cer(ref, strip_punct("".join(u.text for u in report.transcript if u.speaker == spk))), 3)
+    d = report.diagnostics
+    added = sum((d.get(k) or {}).get("seconds_s", 0.0) for k in ("bleed", "denoise"))
     return {"interruptions": f"{found}/{len(want)}", "invented": invented, "checks_wrong": wrong, "cer": cer,
+            "added": added / report.timings_s["total_s"],
             "agent_channel": report.audio.agent_channel, "channel_level": report.speakers.role_level,
             "score": report.score, "flags": list(report.flag_reasons)}
 
@@ -123,8 +128,8 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="qa-degraded-"))
     off = PipelineOptions(bleed=BleedOptions(enabled=False))
     print("\n| call | copy | echo removal | interruptions found | invented | checks wrong | CER agent / customer "
-          "| agent channel | score |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| agent channel | score | echo + noise stages |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in [n for n in DEGRADED if n in names]:
         for profile, opts in (("real", None), ("real", off), ("real_swap", None)):
             audio = tool.write_degraded(name, profile, out)
@@ -132,7 +137,7 @@ def main() -> None:
             q = quality(t, score_call(audio, opts, rules=rules))
             print(f"| {name} | {profile} | {'off' if opts else 'on'} | {q['interruptions']} | {q['invented']} | "
                   f"{', '.join(q['checks_wrong']) or 'none'} | {q['cer']['agent']:.3f} / {q['cer']['customer']:.3f} | "
-                  f"{q['agent_channel']} ({q['channel_level']}) | {q['score']} |")
+                  f"{q['agent_channel']} ({q['channel_level']}) | {q['score']} | {q['added']:.1%} |")
 
 
 if __name__ == "__main__":
