@@ -8,8 +8,12 @@ faster-whisper already depends on).
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -92,14 +96,20 @@ def load_audio(path: str | Path, options: AudioOptions | None = None) -> Recordi
         raise AudioError(path, "no such file")
     if path.is_dir():
         raise AudioError(path, "is a directory, not a recording (use `qa batch` for folders)")
-    size = path.stat().st_size
-    if size == 0:
-        raise AudioError(path, "empty file (0 bytes)")
-    with open(path, "rb") as f:
-        head = f.read(16)
+    if not path.is_file():
+        raise AudioError(path, "not a regular file (a pipe or device?); give a recording file")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise AudioError(path, "empty file (0 bytes)")
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
 
     try:
-        data, rate, fmt, codec = _read_soundfile(path)
+        with _quiet_stderr(_looks_like_mp3(path, head)):  # mpg123's "Note: Trying to resync..." chatter
+            data, rate, fmt, codec = _read_soundfile(path)
     except _Unreadable:
         try:
             data, rate, fmt, codec = _read_av(path)
@@ -130,6 +140,35 @@ def load_audio(path: str | Path, options: AudioOptions | None = None) -> Recordi
 
 class _Unreadable(Exception):
     pass
+
+
+def _looks_like_mp3(path: Path, head: bytes) -> bool:
+    return path.suffix.lower() == ".mp3" or head.startswith(b"ID3") or (
+        len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+@contextmanager
+def _quiet_stderr(quiet: bool = True) -> Iterator[None]:
+    """Send what C libraries print to this process's stderr (fd 2) nowhere while decoding: libsndfile's MP3
+    decoder (mpg123) prints a note for every damaged frame it skips, which would break the one-line-per-error
+    output. Decoding errors still arrive as exceptions."""
+    if not quiet:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no fd 2 (embedded, closed): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int, str, str]:

@@ -6,10 +6,18 @@ spoken numbers as digits). Checksums come from python-stdnum: :mod:`stdnum.cn.ri
 (bank cards). stdnum has no VIN module, so the VIN check digit (position 9, as
 GB 16735 and 49 CFR 565 define it on top of ISO 3779) is computed here.
 
+Two detectors are about numbers and places as ASR hears them: a long digit run right after a
+card/account, ID or phone cue (还款卡号是…, 扣款账户为…) is that kind of number whatever its
+length or checksum (ASR inserts, drops and merges digits), and Chinese addresses are found by a
+documented pattern set (province → city → district → town → road → number → estate → building →
+floor → room; see ``_ADDRESS_PARTS``).
+
 >>> [(e.type, e.text) for e in find_entities("新号码是13800138000，车牌是沪A66889")]
 [('mobile', '13800138000'), ('plate', '沪A66889')]
 >>> mask_text("投保人叫王建国，电话13800138000")
 '投保人叫王**，电话138****8000'
+>>> mask_text("还款卡号是62170037641285930455，寄到广州市天河区体育西路191号B座20楼")
+'还款卡号是6217************0455，寄到广州市天河区*************'
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 ENTITY_TYPES = ("resident_id", "bank_card", "mobile", "landline", "plate", "vin",
-                "policy_number", "claim_number", "person_name")
+                "policy_number", "claim_number", "person_name", "address")
 
 _NB, _NA = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"  # not inside a longer alphanumeric run
 _ID18 = re.compile(rf"{_NB}\d{{17}}[\dXx]{_NA}")
@@ -62,9 +70,32 @@ _TITLES = ("先生", "女士", "小姐", "老师", "经理", "阿姨", "师傅",
 _NAME_STOP = set("的是在和跟与我你他她它想要吗呢啊吧呀嘛哦了就也还都说")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
+# Chinese addresses: a documented pattern set, not a gazetteer. The PyPI parsers were weighed:
+# cpca (last release 2021) and addressparser stop at province/city/district, jionlp is a large
+# dependency for one regex family. An address is a run of these parts, in this order, each at
+# most once; a part's name may not start with a function word (我住在/寄到/地址是 stay outside).
+_ADDR_CHAR = r"[^\W\d_在是的我您你他她它住寄到址从往送给把为了和与及或就还也都要请这那个吗呢吧啊哦嗯对好说]"
+_ADDR_NUM = r"[0-9零〇一二两三四五六七八九十百千幺洞]"
+_ADDRESS_PARTS = (
+    ("province", rf"(?:{_ADDR_CHAR}{{2,7}}?(?:省|自治区)|(?:北京|上海|天津|重庆)市?)"),
+    ("city", rf"{_ADDR_CHAR}{{1,6}}?(?:市|自治州|地区|盟)"),
+    ("district", rf"{_ADDR_CHAR}{{1,6}}?(?:区|县|旗)"),
+    ("town", rf"{_ADDR_CHAR}{{1,6}}?(?:镇|乡|街道)"),
+    ("road", rf"(?:{_ADDR_CHAR}|[A-Za-z0-9]){{1,10}}?(?:大道|大街|路|街|巷|胡同)"),
+    ("number", rf"{_ADDR_NUM}{{1,6}}(?:号|弄)(?!楼)"),
+    ("estate", rf"{_ADDR_CHAR}{{2,8}}?(?:小区|花园|大厦|公寓|广场|新村|家园|村|苑)"),
+    ("building", rf"(?:(?:[0-9A-Za-z]|{_ADDR_NUM}){{1,4}}(?:号楼|栋|座|幢|单元) ?){{1,3}}"),
+    ("floor", rf"{_ADDR_NUM}{{1,3}}(?:楼|层)"),
+    ("room", rf"{_ADDR_NUM}{{2,5}}(?:室|房|号房)"),
+)
+_ADMIN = ("province", "city", "district", "town")
+_ADDRESS = re.compile("".join(rf"(?:(?P<{name}>{rx}) ?)?" for name, rx in _ADDRESS_PARTS))
+# The last character of some part; an address has at least two different ones (a fast pre-check).
+_ADDRESS_MARK = re.compile("[省市区县旗盟州镇乡路街道巷同号弄园厦寓场村苑楼栋座幢元层室房]")
+
 # Same span found twice: a cue in the text beats a checksum, which beats a bare pattern.
 _PRIORITY = {"policy_number": 0, "claim_number": 0, "person_name": 0, "resident_id": 1, "vin": 1,
-             "bank_card": 2, "mobile": 3, "landline": 3, "plate": 3}
+             "bank_card": 2, "mobile": 3, "landline": 3, "plate": 3, "address": 4}
 
 
 @dataclass(frozen=True)
@@ -106,6 +137,12 @@ class EntityOptions:
     require_valid_checksum : bool
         Drop resident IDs, bank cards and VINs whose checksum fails. A resident ID or card
         number right after its cue (身份证号码是…, 卡号…) is kept, with ``valid=False``.
+    account_cues, id_cues, phone_cues : tuple of str
+        Words after which a long digit run is a card/account number, a resident ID, a phone
+        number even when no format or checksum fits: ASR inserts, drops and merges digits
+        in long numbers. A cue inside a longer word counts (还款卡号, 扣款账户, 手机号码).
+    cued_min_digits : int
+        The shortest digit run after such a cue that counts (尾号6688 is not a card number).
     """
 
     policy_number_pattern: str = r"[A-Z0-9]{6,22}"
@@ -115,12 +152,17 @@ class EntityOptions:
     name_cues: tuple[str, ...] = ("投保人是", "投保人叫", "被保险人是", "被保险人叫",
                                   "姓名是", "我叫", "名字是", "本人是")
     require_valid_checksum: bool = True
+    account_cues: tuple[str, ...] = ("卡号", "账号", "账户", "尾号", "银行卡", "储蓄卡", "信用卡", "存折")
+    id_cues: tuple[str, ...] = ("身份证", "证件号")
+    phone_cues: tuple[str, ...] = ("手机", "电话", "联系方式")
+    cued_min_digits: int = 9
 
 
 def _cued(text: str, start: int, cue: re.Pattern[str]) -> bool:
     return cue.search(text, max(0, start - 12), start) is not None
 
 
+@lru_cache(maxsize=1024)  # stdnum's region lookup scans its database: once per number
 def _ric_check(number: str) -> tuple[bool, str]:
     try:
         ric.validate(number)
@@ -252,6 +294,53 @@ def _person_names(text: str, opts: EntityOptions) -> Iterator[Entity]:
             yield Entity("person_name", text[m.end():end], m.end(), end, None, why)
 
 
+def _address_parts(m: re.Match[str]) -> list[str]:
+    return [name for name, _ in _ADDRESS_PARTS if m.group(name)]
+
+
+def _is_address(parts: list[str]) -> bool:
+    """Enough parts to point at a door: a road with a number, an estate with a building, or a
+    district-level place with something below it."""
+    has = set(parts)
+    below = {"number", "building", "floor", "room"}
+    return bool(("road" in has and has & below) or ("estate" in has and has & below)
+                or (len(has & set(_ADMIN)) >= 2 and has & {"road", "estate", "number"}))
+
+
+def _addresses(text: str) -> Iterator[Entity]:
+    marks = _ADDRESS_MARK.finditer(text)
+    first = next(marks, None)
+    if first is None or all(m.group() == first.group() for m in marks):
+        return
+    for m in _ADDRESS.finditer(text, max(0, first.start() - 12)):
+        parts = _address_parts(m)
+        if not _is_address(parts):
+            continue
+        value = m.group().rstrip()
+        why = "address (" + " + ".join(parts) + ")"
+        yield Entity("address", value, m.start(), m.start() + len(value), None, why)
+
+
+def _cued_runs(text: str, opts: EntityOptions) -> Iterator[Entity]:
+    """Long digit runs right after a card/account, ID or phone cue, whatever their format.
+
+    ASR inserts, drops and merges digits in long numbers: a 19-digit card read out may come
+    back with 20 digits and no Luhn fit, but after 还款卡号是 it is still a card number.
+    """
+    for kind, cues in (("bank_card", opts.account_cues), ("resident_id", opts.id_cues),
+                       ("mobile", opts.phone_cues)):
+        if not cues:
+            continue
+        rx = _cue_regex(tuple(cues), r"[^\d，。？！,.?!；;]{0,4}?(?P<value>\d(?:[ -]?\d)*)(?!\d)")
+        for m in rx.finditer(text):
+            value = m.group("value")
+            n = sum(c.isdigit() for c in value)
+            if n >= opts.cued_min_digits:
+                why = (f"{n}-digit number after cue {m.group(1)}: read out even where no format or checksum "
+                       "fits (ASR inserts, drops and merges digits)")
+                yield Entity(kind, value, m.start("value"), m.end("value"), False, why)
+
+
 def find_entities(text: str, options: EntityOptions | None = None) -> list[Entity]:
     """All sensitive entities in one normalized utterance.
 
@@ -274,7 +363,7 @@ def find_entities(text: str, options: EntityOptions | None = None) -> list[Entit
         *_plates(text), *_vins(text, opts),
         *_cued_numbers(text, "policy_number", opts.policy_number_cues, opts.policy_number_pattern),
         *_cued_numbers(text, "claim_number", opts.claim_number_cues, opts.claim_number_pattern),
-        *_person_names(text, opts),
+        *_person_names(text, opts), *_addresses(text), *_cued_runs(text, opts),
     ]
     candidates.sort(key=lambda e: (e.start - e.end, _PRIORITY[e.type], e.valid is not True, e.start))
     chosen: list[Entity] = []
@@ -315,7 +404,8 @@ def mask_value(entity_type: str, value: str) -> str:
         One of :data:`ENTITY_TYPES`; it decides what is kept: ``resident_id`` and
         ``bank_card`` the first and last 4, ``mobile`` the first 3 and last 4,
         ``landline`` the area code and last 2, ``plate`` the province, letter and last 1,
-        ``vin``/``policy_number``/``claim_number`` the last 4, ``person_name`` the surname.
+        ``vin``/``policy_number``/``claim_number`` the last 4, ``person_name`` the surname,
+        ``address`` its province, city and district (every character below them is hidden).
     value : str
         The entity's text; separators (space, ``-``, ``·``) are kept.
 
@@ -337,7 +427,8 @@ def mask_value(entity_type: str, value: str) -> str:
     if entity_type in ("resident_id", "bank_card"):
         head, tail = 4, 4
     elif entity_type == "mobile":
-        head, tail = sum(c.isdigit() for c in value) - 8, 4  # after an optional +86
+        # after an optional +86; a run of the wrong length (ASR added or dropped digits) keeps the last 4 only
+        head, tail = (sum(c.isdigit() for c in value) - 8 if _MOBILE.fullmatch(value) else 0), 4
     elif entity_type == "landline":
         head, tail = len(_area_code(value)), 2
     elif entity_type == "plate":
@@ -347,9 +438,23 @@ def mask_value(entity_type: str, value: str) -> str:
         head, tail = 0, 4
     elif entity_type == "person_name":
         head, tail = (2 if value.startswith(_COMPOUND_SURNAMES) else 1), 0
+    elif entity_type == "address":
+        return _mask_address(value)
     else:
         raise ValueError(f"unknown entity type {entity_type!r}; expected one of {ENTITY_TYPES}")
     return _keep(value, head, tail)
+
+
+def _mask_address(value: str) -> str:
+    m = _ADDRESS.match(value)
+    head = 0
+    if m:
+        for name in ("province", "city", "district"):
+            if m.group(name):
+                head = m.end(name)
+    if head >= len(value.rstrip()):
+        head = 0  # only places: hide them all
+    return value[:head] + "".join(c if c == " " else "*" for c in value[head:])
 
 
 def mask_text(text: str, entities: Sequence[Entity] | None = None, options: EntityOptions | None = None) -> str:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 # Exit codes (documented in the README): 0 ok, 1 internal error,
 # 2 usage error (typer/click), 3 bad input, 4 configuration or model problem,
-# 5 a batch finished but some calls failed (each is recorded with its error).
+# 5 a batch finished but some calls failed (each is recorded with its error), 130 interrupted.
+EXIT_OK = 0
 EXIT_INTERNAL = 1
+EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_CONFIG = 4
 EXIT_PARTIAL = 5
+EXIT_INTERRUPTED = 130
 
 
 class QAError(Exception):
     """Base class of every error this package raises on purpose."""
 
     exit_code = EXIT_INTERNAL
+
+
+class UsageError(QAError):
+    """The command line is wrong (an option's value, an output path); the message says what to give."""
+
+    exit_code = EXIT_USAGE
 
 
 class InputError(QAError):

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .diarize import Diarization, DiarizeOptions, diarize
-from .entities import mask_text
 from .roles import assign_roles
 from .transcribe import RATE, ChannelResult
 from .types import Interval, SpeakerAssignment, SpeakerCue
@@ -70,8 +69,8 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
                for v, r in channels.items()}
     tracks = {name[v]: t for v, t in split.tracks.items()}
     speech = {name[v]: s for v, s in split.speech.items()}
-    cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, mask_text(c.quote))
-                 for c in roles.cues)
+    cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, c.quote)
+                 for c in roles.cues)  # quotes are masked with every output (redact_data)
     said = sorted({c.cue for c in cues if c.points_to == "agent" and c.speaker == "agent"})
     why = ("spoke first (no role cue was heard)" if roles.fallback
            else f"said {', '.join(said)}" if said else "gave fewer customer cues")

@@ -15,10 +15,14 @@ from .audio import AudioOptions, load_audio
 from .bleed import BleedOptions
 from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
+from .errors import TranscriptError
 from .metrics import MetricsOptions, measure
+from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
+from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .separation import name_speakers, separate
+from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
 from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
@@ -33,8 +37,9 @@ class PipelineOptions:
     agent_channel : which stereo channel carries the agent (``left`` = first); ``auto`` decides
         from what each channel said (:mod:`qa_pipeline.channels`).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics, diarize, bleed, denoise : options of each stage (``diarize``: mono calls;
-        ``bleed``: echo between stereo channels; ``denoise``: noisy stereo channels).
+    audio, asr, metrics, diarize, prosody, bleed, denoise : options of each stage (``diarize``: mono
+        calls; ``prosody``: the voice measurements behind rules/voice.yaml; ``bleed``: echo between
+        stereo channels; ``denoise``: noisy stereo channels).
     """
 
     agent_channel: Literal["auto", "left", "right"] = "auto"
@@ -43,6 +48,7 @@ class PipelineOptions:
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
     bleed: BleedOptions = field(default_factory=BleedOptions)
     denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
 
@@ -100,6 +106,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     metrics = measure(utterances, sep.speech, sep.tracks, rec.duration_s, options.metrics,
                       overtalk_method=sep.overtalk_method)
     t4 = time.perf_counter()
+    metrics = replace(metrics, prosody=measure_prosody(sep.tracks, sep.speech, utterances, options.prosody))
+    t5 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
                      duration_s=rec.duration_s, sha256=rec.sha256,
@@ -118,10 +126,10 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
         speakers=speakers,
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if sep.split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
-                   "metrics_s": t4 - t3})
+                   "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(replace(options, asr=asr)))
 
 
 def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
@@ -140,7 +148,8 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     elif sp is not None and sp.method == "mono, not separated" and sp.voice_similarity is not None:
         flagged, reasons = True, reasons + ("the voices of this mono call could not be told apart: "
                                             "speaker checks are n/a",)
-    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail,
+    sentiment = call_sentiment(report.transcript, report.metrics.prosody)
+    return replace(report, checks=scored.checks, score=scored.score, score_detail=scored.detail, sentiment=sentiment,
                    flagged=flagged, flag_reasons=reasons, timings_s=timings,
                    rules={"version": rules.version, "files": [Path(f).name for f in rules.files],
                           "checklist": rules.checklist.name if rules.checklist else None})
@@ -158,6 +167,15 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
     metrics = measure(tx.utterances, speech, None, tx.duration_s, options.metrics,
                       overtalk_method="transcript: from the utterances' times")
+    stored_metrics = tx.source.get("metrics")
+    if stored_metrics is not None and not isinstance(stored_metrics, dict):
+        raise TranscriptError(f"{path}: 'metrics' must be an object")
+    raw_prosody = (stored_metrics or {}).get("prosody")
+    try:
+        stored = prosody_from_dict(raw_prosody) if raw_prosody is not None else {}
+    except ValueError as exc:
+        raise TranscriptError(f"{path}: metrics.prosody: {exc}") from None
+    metrics = replace(metrics, prosody=stored or measure_prosody(None, speech, tx.utterances, options.prosody))
     audio = tx.source.get("audio") or {}
     info = AudioInfo(sample_rate=int(audio.get("sample_rate") or 0), channels=int(audio.get("channels") or 0),
                      format=str(audio.get("format") or "transcript"), codec=str(audio.get("codec") or "none"),
@@ -165,7 +183,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                      agent_channel=audio.get("agent_channel"))
     report = CallReport(
         call_id=call_id or tx.source.get("call_id") or Path(path).stem, file=str(path), duration_s=tx.duration_s,
-        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)"},
+        audio=info, transcript=tx.utterances, metrics=metrics, model={"name": "none (transcript input)", "device": "none"},
         diagnostics={"input": "transcript", "speakers": ", ".join(speakers),
                      "source_redacted": bool(tx.source.get("redacted"))},
         timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),
@@ -173,7 +191,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
                                                                f"{', '.join(speakers)}"))
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return report
+    return replace(report, options=options_record(options))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

@@ -13,11 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from .errors import InputError
-from .store import Store
-from .store import tables as t
+from .store import Store, results
 
 VIEWS = ("days", "agents", "teams", "checks", "check_days", "calibration")
 METRICS = {"silence_total_s": "", "silence_max_s": "", "hold_total_s": "", "overtalk_total_s": "",
@@ -31,14 +29,6 @@ class Period:
 
     start: dt.date | None = None
     end: dt.date | None = None
-
-    def where(self, column):
-        conds = []
-        if self.start:
-            conds.append(column >= dt.datetime.combine(self.start, dt.time()))
-        if self.end:
-            conds.append(column < dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time()))
-        return sa.and_(sa.true(), *conds)
 
     def label(self) -> str:
         return f"{self.start or 'first call'} to {self.end or 'last call'}"
@@ -55,18 +45,10 @@ def parse_day(text: str | None) -> dt.date | None:
 
 def load_calls(store: Store, period: Period = Period(), status: str | None = "scored") -> pd.DataFrame:
     """One row per call in the period, with the metrics the reports use as columns."""
-    c = t.calls.c
-    q = sa.select(c.call_id, c.status, c.agent_id, c.agent_name, c.team, c.direction, c.queue, c.started_at,
-                  c.duration_s, c.channels, c.score, c.flagged, c.fatal, c.error_kind).where(period.where(c.started_at))
-    if status:
-        q = q.where(c.status == status)
-    calls = store.read_sql(q)
+    calls = results.calls_frame(store, start=period.start, end=period.end, status=status)
     calls["started_at"] = pd.to_datetime(calls["started_at"])
-    m = t.metrics.c
     names = list(METRICS)
-    mq = (sa.select(m.call_id, m.name, m.speaker, m.value).join(t.calls, t.calls.c.call_id == m.call_id)
-          .where(m.name.in_(names), period.where(c.started_at)))
-    metrics = store.read_sql(mq)
+    metrics = results.metrics_frame(store, names, start=period.start, end=period.end)
     metrics = metrics[[METRICS[n] == s for n, s in zip(metrics["name"], metrics["speaker"])]]
     if not metrics.empty:
         wide = metrics.pivot_table(index="call_id", columns="name", values="value", aggfunc="first")
@@ -82,11 +64,7 @@ def load_calls(store: Store, period: Period = Period(), status: str | None = "sc
 
 def load_checks(store: Store, period: Period = Period()) -> pd.DataFrame:
     """One row per (scored call, check), with the call's agent, team and day."""
-    k, c = t.checks.c, t.calls.c
-    q = (sa.select(k.call_id, k.check_id, k.title, k.status, k.points, k.points_possible, k.hits, k.fatal,
-                   c.agent_id, c.team, c.started_at)
-         .join(t.calls, c.call_id == k.call_id).where(c.status == "scored", period.where(c.started_at)))
-    df = store.read_sql(q)
+    df = results.checks_frame(store, start=period.start, end=period.end)
     df["day"] = pd.to_datetime(df["started_at"]).dt.date
     return df
 
@@ -113,10 +91,10 @@ def _indicators(g: pd.DataFrame) -> pd.Series:
 
 
 def _fail_rates(checks: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    applicable = checks[checks["status"].isin(["pass", "fail"])]
+    applicable = checks[checks["status"].isin(["pass", "partial", "fail"])]  # partial: a failure with partial credit
     if applicable.empty:
         return pd.DataFrame()
-    rates = applicable.assign(fail=applicable["status"].eq("fail")).pivot_table(
+    rates = applicable.assign(fail=applicable["status"].isin(["fail", "partial"])).pivot_table(
         index=by, columns="check_id", values="fail", aggfunc="mean")
     rates.columns = [f"fail_rate:{c}" for c in rates.columns]
     return rates
@@ -149,7 +127,7 @@ def check_view(checks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         return pd.DataFrame(), pd.DataFrame()
     auto = checks[checks["status"] != "manual"]
     status = auto.assign(
-        applicable=auto["status"].isin(["pass", "fail"]), fail=auto["status"].eq("fail"),
+        applicable=auto["status"].isin(["pass", "partial", "fail"]), fail=auto["status"].isin(["fail", "partial"]),
         na=auto["status"].eq("n/a"))
     per = status.groupby(["check_id"]).agg(title=("title", "first"), calls=("call_id", "nunique"),
                                            applicable=("applicable", "sum"), fails=("fail", "sum"),
@@ -201,8 +179,17 @@ def calibration_view(store: Store) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:
-    """Write the views as CSV files / Parquet files (``out`` is a folder) or one XLSX (a sheet per view)."""
+def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path, *, entity_options=None) -> list[Path]:
+    """Write the views as CSV files / Parquet files (``out`` is a folder) or one XLSX (a sheet per view).
+
+    Every text cell goes through :func:`qa_pipeline.redact.redact_data`; CSV and XLSX cells that
+    start like a formula get a leading apostrophe (:func:`qa_pipeline.sanitize.csv_safe`)."""
+    from .redact import redact_data
+    from .sanitize import csv_safe
+
+    views = {name: redact_data(df, entity_options) for name, df in views.items()}
+    if fmt in ("csv", "xlsx"):
+        views = {name: csv_safe(df) for name, df in views.items()}
     written: list[Path] = []
     if fmt == "xlsx":
         out = out if out.suffix == ".xlsx" else out / "qa-report.xlsx"

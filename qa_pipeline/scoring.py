@@ -1,10 +1,25 @@
-"""The checklist: check results → points, a score, fatal items and the flag.
+"""The checklist: check results → points on the 100-point sheet, confidence, fatal items, the flag.
 
-The score is honest about what a machine can judge: it is the points earned on the
-automatic items that apply to the call, divided by the points those items are worth,
-times 100. Items a human must judge (服务热情…) are listed as ``manual`` with their
-points pending; items that do not apply (no hold happened) count neither way. A fatal
-failure (一票否决) makes the score 0.
+The score is the sheet a QA reviewer fills in (seed 002, 评分细则), not a rescaling: it is
+the sum over all items of the points awarded.
+
+- ``pass`` earns the item's points; ``n/a`` (no hold happened) earns them too, as a human
+  reviewer would, and says so; ``fail`` earns 0, or ``points − deduct`` for items that
+  deduct a fixed amount once (服务禁语 −2), or ``points − deduct_per_hit × hits``;
+  ``partial`` is a failure with few violations that earns the item's ``partial.points``.
+- Items of one ``group`` share one deduction (开头语/结束语: "任意一项不符合规定, 扣2分"):
+  the group keeps its points minus the largest deduction of a failing member, never below 0.
+- A section never goes below 0 nor above its points. A fatal failure (一票否决) makes the
+  score 0.
+
+Every item carries ``confidence`` (0–1): the item's measured accuracy for that verdict
+(``confidence:`` in the checklist, from the annotated set in ``tests/data/sheet``), times
+the quality of the evidence (the pinyin similarity of fuzzy phrase matches; for a "must
+not say" that passed, how close the nearest miss came). An item that cannot be judged
+(no rule loaded, speaker roles unknown, no knowledge topic matches) is ``n/a`` with
+confidence 0: its points are given provisionally, it is left out of ``auto_coverage`` and
+listed first in ``low_confidence``. ``auto_coverage`` is the share of the sheet's points
+assessed automatically with confidence > 0.
 """
 
 from __future__ import annotations
@@ -14,6 +29,14 @@ from typing import Any
 
 from .rules.loader import RuleSet
 from .types import CheckResult
+
+NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
+# An n/a is "not assessed" (confidence 0) when the check could not be decided — a measurement
+# missing, roles unknown, no rule, no knowledge topic — unless the reason is that the call is too
+# short for it (then it simply does not apply)
+NOT_ASSESSED = ("speaker roles are unknown", "is loaded", "switched off", "no knowledge topic",
+                "overtalk is not available", "cannot be measured")
+TOO_LITTLE = ("are needed to compare",)
 
 
 @dataclass(frozen=True)
@@ -25,57 +48,158 @@ class Scored:
     flag_reasons: tuple[str, ...]
 
 
+def _near_miss(similarity: float) -> float:
+    return 1.0 - 2.0 * max(0.0, similarity - NEAR_MISS_FROM)
+
+
+def evidence_quality(r: CheckResult) -> float:
+    """How much the evidence behind a verdict can be trusted, 0–1 (1 = exact matches or measurements).
+
+    A phrase heard fuzzily counts its similarity; a phrase *not* heard whose nearest match came
+    close (≥ 0.85) costs up to 0.3 (the phrase may have been said and misrecognized).
+    """
+    lines = r.findings if r.status in ("fail", "partial") else r.evidence if r.status == "pass" else ()
+    q = 1.0
+    for f in lines:
+        if f.similarity is None:
+            continue
+        nearest = "nearest" in f.why or r.summary == "no violation found"
+        q = min(q, _near_miss(f.similarity) if nearest else f.similarity)
+    return q
+
+
+def _readable(r: CheckResult) -> str:
+    """A reviewer's summary for pattern checks (the pattern itself stays in the findings)."""
+    s = r.summary
+    if r.status == "pass" and (s.startswith("nothing matches /") or s.startswith("matches /")):
+        return "no violation found"
+    if s.startswith("nothing matches /"):
+        return f"not heard: what {r.title} asks for (see the rule's description)"
+    if s.startswith("matches /") and r.findings:
+        f = r.findings[0]
+        who = {"agent": "the agent", "customer": "the customer"}.get(f.speaker or "", "someone")
+        more = f" (and {len(r.findings) - 1} more)" if len(r.findings) > 1 else ""
+        return f"{who} said 「{f.heard}」{more}"
+    return s
+
+
+def _undecided(r: CheckResult) -> bool:
+    if r.status != "n/a":
+        return False
+    if r.summary.startswith("cannot be decided"):
+        return not any(k in r.summary for k in TOO_LITTLE)
+    return any(k in r.summary for k in NOT_ASSESSED)
+
+
+def _missing(item, section: str, disabled: bool) -> CheckResult:
+    why = "switched off by the rules (disable:)" if disabled else f"no rule '{item.check}' is loaded"
+    return CheckResult(id=item.check, title=item.title or item.check, status="n/a", points=None,
+                       points_possible=item.points, severity="minor", section=section, confidence=0.0,
+                       summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
+
+
 def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
-    """Apply the loaded checklist to a call's check results."""
+    """Apply the loaded checklist to a call's check results (see the module docstring)."""
     cl = rules.checklist
     if cl is None:
         return Scored(checks, None, {"method": "no checklist loaded"}, False, ())
     by_id = {c.id: c for c in checks}
     out: dict[str, CheckResult] = dict(by_id)
-    sections, fatal = [], []
-    earned_all = possible_all = pending_all = 0.0
+    sections, fatal, low = [], [], []
+    total = auto_points = pending_all = 0.0
     for section in cl.sections:
-        earned = possible = pending = 0.0
+        awarded: dict[str, float] = {}
+        results: dict[str, CheckResult] = {}
+        pending = 0.0
         for item in section.items:
             if item.manual:
                 out[item.manual] = CheckResult(id=item.manual, title=item.title or item.manual, status="manual",
                                                points=None, points_possible=item.points, severity="minor",
-                                               summary="waiting for a reviewer", section=section.name)
+                                               summary="waiting for a reviewer", section=section.name,
+                                               source="reviewer")
                 pending += item.points
                 continue
             r = by_id.get(item.check)
             if r is None:
-                continue
+                r = _missing(item, section.name, item.check in rules.disabled)
+            base = dict(points_possible=item.points, section=section.name, fatal=item.fatal or r.fatal)
             if r.status == "fail" and (item.fatal or r.fatal):
                 fatal.append(r.id)
-            if r.status not in ("pass", "fail"):
-                out[r.id] = replace(r, points=None, points_possible=item.points, section=section.name,
-                                    fatal=item.fatal or r.fatal)
-                continue
-            if item.deduct_per_hit:
-                got = item.points - (item.deduct_per_hit * r.hits if r.status == "fail" else 0.0)
+            if r.status == "n/a":
+                conf = 0.0 if _undecided(r) else item.confidence.na
+                got = item.points
+                r = replace(r, summary=r.summary + ("" if not item.points else f" — {item.points:g} points given"),
+                            **base)
+            elif r.status == "pass":
+                conf = item.confidence.pass_ * evidence_quality(r)
+                got = item.points
+                r = replace(r, **base)
             else:
-                got = item.points if r.status == "pass" else 0.0
-            out[r.id] = replace(r, points=got, points_possible=item.points, section=section.name,
-                                fatal=item.fatal or r.fatal)
-            earned += got
-            possible += item.points
-        earned = max(earned, 0.0) if possible else earned
-        sections.append({"name": section.name, "points": section.points, "auto_earned": earned,
-                         "auto_possible": possible, "manual_pending": pending})
-        earned_all += earned
-        possible_all += possible
+                conf = item.confidence.fail * evidence_quality(r)
+                status = "fail"
+                if item.deduct_per_hit:
+                    got = item.points - item.deduct_per_hit * r.hits
+                elif item.deduct:
+                    got = item.points - item.deduct
+                elif item.partial and r.hits <= item.partial.hits_at_most:
+                    got, status = item.partial.points, "partial"
+                else:
+                    got = 0.0
+                r = replace(r, status=status, **base)
+            awarded[r.id] = got
+            results[r.id] = replace(r, confidence=round(conf, 3), summary=_readable(r))
+        _apply_groups(section, results, awarded)
+        earned = min(max(sum(awarded.values()), 0.0), section.points)
+        assessed = sum(results[i].points_possible or 0.0 for i in results if (results[i].confidence or 0) > 0)
+        for rid, r in results.items():
+            out[rid] = replace(r, points=round(awarded[rid], 3))
+            if r.confidence is not None and r.confidence < cl.low_confidence_below:
+                # ids and numbers only: the item's summary (quotes) lives in checks[], where it is masked
+                low.append({"id": rid, "confidence": r.confidence, "status": r.status, "section": section.name})
+        sections.append({"name": section.name, "points": section.points, "earned": round(earned, 3),
+                         "auto_points": assessed, "manual_pending": pending,
+                         "items": [i.check or i.manual for i in section.items]})
+        total += earned
+        auto_points += assessed
         pending_all += pending
-    score = None if possible_all <= 0 else round(100.0 * max(earned_all, 0.0) / possible_all, 1)
-    if fatal:
-        score = 0.0
-    detail = {"method": "auto points earned ÷ auto points applicable × 100; manual items pending; fatal → 0",
-              "checklist": cl.name, "auto_earned": earned_all, "auto_possible": possible_all,
-              "manual_pending": pending_all, "fatal": fatal, "sections": sections}
+    score = 0.0 if fatal else round(total, 1)
+    low.sort(key=lambda x: (x["confidence"], x["id"]))
+    detail = {"method": "points on the 100-point sheet: the sum of the points awarded per item (n/a items get theirs; "
+                        "deductions floored at 0 per section); fatal → 0",
+              "checklist": cl.name, "total_points": cl.total_points, "earned": round(total, 3),
+              "auto_coverage": round(auto_points / cl.total_points, 3) if cl.total_points else 0.0,
+              "manual_pending": pending_all, "low_confidence": low, "fatal": fatal, "sections": sections}
+    for rid, r in out.items():  # checks outside the checklist (no points): how far their evidence can be trusted
+        if r.confidence is None:
+            out[rid] = replace(r, confidence=round(0.0 if _undecided(r) else evidence_quality(r), 3))
     reasons = [f"fatal: {cid} failed (一票否决)" for cid in fatal]
     if score is not None and score < cl.flag.below_score and not fatal:
         reasons.append(f"score {score:g} is below {cl.flag.below_score:g}")
-    reasons += [f"{cid} failed" for cid in cl.flag.checks if out.get(cid) and out[cid].status == "fail"
-                and cid not in fatal]
+    reasons += [f"{cid} failed" for cid in cl.flag.checks
+                if out.get(cid) and out[cid].status in ("fail", "partial") and cid not in fatal]
     flagged = bool(reasons) if (cl.flag.on_fatal or not fatal) else bool(reasons[len(fatal):])
     return Scored(tuple(out.values()), score, detail, flagged, tuple(reasons))
+
+
+def _apply_groups(section, results: dict[str, CheckResult], awarded: dict[str, float]) -> None:
+    """Items of one group share one deduction: the group keeps its points minus the largest
+    deduction of a failing member (never below 0); failing members share what is left after
+    the passing members' points."""
+    groups: dict[str, list] = {}
+    for item in section.items:
+        if item.group and item.check in results:
+            groups.setdefault(item.group, []).append(item)
+    for members in groups.values():
+        failing = [i for i in members if results[i.check].status in ("fail", "partial")]
+        if not failing:
+            continue
+        possible = sum(i.points for i in members)
+        deduction = max((i.deduct if i.deduct else i.points) for i in failing)
+        kept = max(possible - deduction, 0.0)
+        passing = sum(awarded[i.check] for i in members if i not in failing)
+        share = (kept - passing) / len(failing)
+        for i in failing:
+            awarded[i.check] = share
+            r = results[i.check]
+            results[i.check] = replace(r, summary=f"{r.summary} (group {i.group}: −{deduction:g} once of "
+                                                  f"{possible:g})")

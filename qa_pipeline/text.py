@@ -15,10 +15,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_DIGIT = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+_DIGIT = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
           "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _UNITS = "十百千万亿"
-_NUMERAL = "零〇一幺二两三四五六七八九十百千万亿"
+_NUMERAL = "零〇洞一幺二两三四五六七八九十百千万亿"  # 幺/两/洞: 1/2/0 as digits are read out
 _RUN = re.compile(rf"[{_NUMERAL}](?:[{_NUMERAL}]|点(?=[{_NUMERAL}]))*")
 _PERCENT = re.compile(rf"百分之([{_NUMERAL}点]+)")
 # A single numeral becomes a digit only where it is plainly a quantity or a date part.
@@ -82,6 +82,8 @@ def spoken_numbers_to_digits(text: str) -> str:
 
     def repl(m: re.Match) -> str:
         run = m.group(0)
+        if "洞" in run and (len(run) < 3 or any(u in run for u in _UNITS)):
+            return run  # 山洞, 漏洞百出: 洞 is 0 only inside a read-out digit string
         if run[0] in "十百千万亿" and run[0] != "十":
             return run  # 万一, 千万 (adverbs), not numbers
         nxt = text[m.end() : m.end() + 1]

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -129,6 +129,7 @@ class Metrics:
     loudness_dbfs: dict[str, float | None]
     silence: SilenceStats
     overtalk: OvertalkStats
+    prosody: dict[str, Any] = field(default_factory=dict)  # speaker -> prosody.SpeakerProsody
 
 
 @dataclass(frozen=True)
@@ -148,20 +149,23 @@ class Finding:
     heard: str | None = None
     matched: str | None = None
     similarity: float | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """One checklist item's outcome.
 
-    ``status``: ``pass``, ``fail``, ``n/a`` (does not apply to this call) or ``manual``
-    (a reviewer must judge). ``findings`` explain a failure (or why it is n/a);
-    ``evidence`` shows what satisfied a pass. ``hits`` counts violations (per-hit deductions).
+    ``status``: ``pass``, ``partial`` (part of the points), ``fail``, ``n/a`` (does not apply
+    to this call, or cannot be judged: then ``confidence`` is 0) or ``manual`` (a reviewer
+    must judge). ``findings`` explain a failure (or why it is n/a); ``evidence`` shows what
+    satisfied a pass. ``hits`` counts violations (per-hit deductions). ``confidence`` (0–1)
+    says how likely the verdict is right; ``source`` is ``auto`` or ``reviewer``.
     """
 
     id: str
     title: str
-    status: Literal["pass", "fail", "n/a", "manual"]
+    status: Literal["pass", "partial", "fail", "n/a", "manual"]
     points: float | None
     points_possible: float | None
     severity: str
@@ -171,6 +175,8 @@ class CheckResult:
     section: str | None = None
     findings: tuple[Finding, ...] = ()
     evidence: tuple[Finding, ...] = ()
+    confidence: float | None = None
+    source: Literal["auto", "reviewer"] = "auto"
 
 
 @dataclass(frozen=True)
@@ -226,14 +232,16 @@ class CallReport:
     rules: dict[str, Any] | None = None
     redacted: bool = False
     speakers: SpeakerAssignment | None = None
+    sentiment: Any = None  # sentiment.Sentiment of the customer
     schema_version: str = field(default=SCHEMA_VERSION)
+    options: dict[str, Any] | None = None  # what it was made with (qa_pipeline.provenance)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (floats rounded to milliseconds)."""
         out = _plain(self)
         order = ["schema_version", "call_id", "file", "duration_s", "audio", "transcript",
-                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers", "model",
-                 "diagnostics", "timings_s"]
+                 "metrics", "checks", "score", "score_detail", "flagged", "flag_reasons", "rules", "redacted", "speakers",
+                 "sentiment", "model", "diagnostics", "timings_s", "options"]
         return {k: out[k] for k in order}
 
 

@@ -84,8 +84,18 @@ def scored(tmp_path_factory):
         w.writeheader()
         w.writerows(rows)
     db = root / "qa.db"
+    # the figures below are about the checks these dialogues were written for: the sheet's text
+    # checks (qa_pipeline/scoring.py, rules/wording.yaml …) are switched off for this store
+    from qa_pipeline.rules import load_rules
+
+    first = {"opening.greeting", "closing.farewell", "language.banned_phrase", "language.apology", "speech.rate",
+             "speech.hasty_closing", "speech.hold_silence", "speech.interruption", "process.hold_etiquette",
+             "privacy.identity_verification", "privacy.confidential_disclosed"}
+    (root / "rules").mkdir()
+    (root / "rules" / "calibration.yaml").write_text(
+        "version: 1\ndisable: [" + ", ".join(sorted(set(load_rules().rules) - first)) + "]\n", "utf-8")
     run = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(folder), "--db", str(db), "--manifest",
-                          str(manifest), "--include", "*.jsonl", "--workers", "1"],
+                          str(manifest), "--include", "*.jsonl", "--workers", "1", "--rules", str(root / "rules")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     con = sqlite3.connect(db)

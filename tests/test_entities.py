@@ -51,7 +51,7 @@ def test_resident_id_cued_bad_checksum_says_expected_digit():
 @pytest.mark.parametrize(("text", "expected"), [
     ("身份证是110105850307123", [("resident_id", "110105850307123", None)]),
     ("编号110105850307123", []),                     # 15 digits without an ID cue
-    ("证件号码:11010219910101007801", []),            # part of a longer digit run
+    ("证件号码:11010219910101007801", [("resident_id", "11010219910101007801", False)]),  # 2 digits too many, cued
     ("A110102199101010078", []),                     # part of an alphanumeric code
     ("身份证110102199101011900", [("resident_id", "110102199101011900", True)]),  # also passes Luhn
 ], ids=["old-15-digit-cued", "15-digit-uncued", "longer-run", "alnum-prefix", "id-beats-card"])
@@ -317,3 +317,68 @@ def test_mask_text_rejects_entities_of_another_text():
     bad = Entity("mobile", "13800138000", 0, 11, None, "")
     with pytest.raises(ValueError, match="does not fit"):
         mask_text("新号码是13800138000", [bad])
+
+
+# --- numbers as ASR hears them (issue 14): a long run after a cue counts whatever its digits -----
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("还款卡号是62220212345678901283", [("bank_card", "62220212345678901283", False)]),   # 19 + 1 inserted
+    ("扣款账户为622202123456789013", [("bank_card", "622202123456789013", False)]),       # 19 - 1 dropped
+    ("账号 6222 0212 3456 7890 13", [("bank_card", "6222 0212 3456 7890 13", False)]),    # groups, 18 digits
+    ("尾号是622202123456", [("bank_card", "622202123456", False)]),                       # 12 digits after 尾号
+    ("尾号6688的银行卡", []),                                                              # 4 digits: a suffix
+    ("银行卡6222021234567890128", [("bank_card", "6222021234567890128", True)]),          # Luhn fits: as before
+    ("身份证号码是11010519491231002", [("resident_id", "11010519491231002", False)]),     # 17 digits, one dropped
+    ("证件号1101051949123100211", [("resident_id", "1101051949123100211", False)]),       # 19 digits
+    ("手机号码是1391234567", [("mobile", "1391234567", False)]),                          # 10 digits
+    ("联系电话139123456789", [("mobile", "139123456789", False)]),                        # 12 digits
+    ("保险金额是500000元", []),                                                            # an amount, no cue
+    ("工号102410", []),                                                                    # not a cue
+], ids=["card+1", "card-1-compound", "grouped", "tail-cue-long", "tail-cue-4", "card-valid", "id-17", "id-19",
+        "mobile-10", "phone-12", "amount", "staff-number"])
+def test_cued_long_digit_runs(text, expected):
+    assert found(text) == expected
+
+
+def test_cued_run_cues_and_length_come_from_options():
+    opts = EntityOptions(account_cues=("会员号",), cued_min_digits=6)
+    assert found("会员号是123456", opts) == [("bank_card", "123456", False)]
+    assert found("还款卡号是62220212345678901283", opts) == []  # the project's cues replace the defaults
+
+
+@pytest.mark.parametrize(("spoken", "digits"), [
+    ("手机号是幺三九洞两三四五六七八", "手机号是13902345678"),
+    ("卡号洞洞幺两三四五六七八九洞", "卡号001234567890"),
+    ("漏洞百出", "漏洞百出"), ("山洞", "山洞"), ("工号幺洞九", "工号109"),
+], ids=["phone-yao-dong-liang", "leading-dong", "word-loudong", "word-shandong", "staff-yao-dong"])
+def test_spoken_digit_forms(spoken, digits):
+    from qa_pipeline.text import normalize
+
+    assert normalize(spoken) == digits
+
+
+# --- addresses ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "address", "masked"), [
+    ("您的地址是广州市天河区体育西路191号B座20楼。", "广州市天河区体育西路191号B座20楼",
+     "您的地址是广州市天河区*************。"),
+    ("住址是广州市天河区体育西路一百九十一号B座二十楼", "广州市天河区体育西路一百九十一号B座二十楼",
+     "住址是广州市天河区***************"),
+    ("我住在上海市浦东新区张江路88弄3号楼2单元501室", "上海市浦东新区张江路88弄3号楼2单元501室",
+     "我住在上海市浦东新区****************"),
+    ("寄到朝阳区建国路88号", "朝阳区建国路88号", "寄到朝阳区******"),
+    ("北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号", "北京市海淀区********"),
+    ("阳光花园5栋1单元302室", "阳光花园5栋1单元302室", "*************"),
+    ("浙江省杭州市西湖区文三路", "浙江省杭州市西湖区文三路", "浙江省杭州市西湖区***"),
+], ids=["road-number-building-floor", "spoken-numbers", "lane-building-unit-room", "district-road-number",
+        "municipality", "estate-building-room", "province-city-district-road"])
+def test_addresses_found_and_masked_below_the_district(text, address, masked):
+    assert [(e.type, e.text) for e in find_entities(text)] == [("address", address)]
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", ["我在路上", "他是广东人", "我上个月10号就报案了", "您是在朝阳区出险的", "一路顺风",
+                                  "好的，您的保费是每年3200元", "我们在天河区有网点"],
+                         ids=["on-the-road", "province-word", "date", "district-only", "idiom", "premium", "one-place"])
+def test_not_addresses(text):
+    assert [e for e in find_entities(text) if e.type == "address"] == []

@@ -92,3 +92,12 @@ def test_batch_report_and_resume_on_postgresql(pg_url, tmp_path):
     assert (checks.loc["opening.greeting", "fails"], checks.loc["opening.greeting", "applicable"]) == (1, 3)
     assert views["agents"]["calls"].sum() == 3
     assert store.report("c1")["call_id"] == "c1"
+
+    # a review decision is read, checked and written in one transaction; the queue sees it
+    from qa_pipeline.review.state import User, history, record
+    from qa_pipeline.store.queue import QueueFilter, queue_page
+
+    state = record(store, "c1", User("rev1", "reviewer"), "check", "opening.greeting", "agree")
+    assert state["status"] == "in_review" and [e["target"] for e in history(store, "c1")] == ["opening.greeting"]
+    page = queue_page(store, QueueFilter(review_status="in_review"))
+    assert [x["call_id"] for x in page["items"]] == ["c1"] and page["counts"]["by_status"]["in_review"] == 1

@@ -195,7 +195,7 @@ def test_review_refuses_to_start_unsafely(review_db, args, says):
     ("users: [unclosed", "cannot read"),
 ])
 def test_users_file_errors_name_the_problem(tmp_path, text, says):
-    from qa_pipeline.cli_review import load_users
+    from qa_pipeline.review.users import load_users
     from qa_pipeline.errors import ConfigError
 
     f = tmp_path / "users.yaml"
@@ -205,7 +205,7 @@ def test_users_file_errors_name_the_problem(tmp_path, text, says):
 
 
 def test_users_file_gives_each_token_its_role(tmp_path):
-    from qa_pipeline.cli_review import load_users
+    from qa_pipeline.review.users import load_users
 
     f = tmp_path / "users.yaml"
     f.write_text("users:\n  - {name: 王芳, token: aaaaaaaaaaaaaaaa1, role: reviewer}\n"

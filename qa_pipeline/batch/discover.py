@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fnmatch
+import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,13 +51,15 @@ class Job:
 
 @dataclass(frozen=True)
 class Missing:
-    """A call the manifest lists whose recording is not in the folder (recorded as failed)."""
+    """A call without a readable file (recorded as failed): the manifest lists a recording that is not in the
+    folder (``MissingRecording``), or a file in the folder is a link to nothing or a link loop (``BrokenLink``)."""
 
     call_id: str
     path: str
     meta: dict[str, Any]
     reason: str
     size: int | None = None  # no file, no size
+    kind: str = "MissingRecording"
 
     @property
     def rel(self) -> str:
@@ -108,7 +113,9 @@ def parse_when(date: Any = None, time: Any = None) -> str | None:
         parts = [f"{s[:4]}-{s[4:6]}-{s[6:8]}", f"{s[8:10]}:{s[10:12]}:{s[12:]}"]
     try:
         ts = pd.Timestamp(" ".join(parts))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if ts is pd.NaT:  # "NaN", "NaT": no time at all
         return None
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
@@ -119,7 +126,7 @@ def _clean_meta(raw: dict[str, Any]) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     date, time = raw.pop("date", None), raw.pop("time", None)
     for k, v in raw.items():
-        if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "":
+        if v is None or (isinstance(v, float) and not math.isfinite(v)) or str(v).strip() == "":
             continue
         meta[k] = v if isinstance(v, (int, float, bool)) else str(v).strip()
     if "started_at" in meta:
@@ -139,28 +146,68 @@ def _clean_meta(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_manifest(path: Path) -> list[dict[str, Any]]:
-    """A CSV (UTF-8 or GBK) or JSONL manifest as rows with canonical column names."""
+    """A CSV (UTF-8 or GBK) or JSONL manifest as rows with canonical column names.
+
+    Raises ``InputError`` naming the row when a start time is there but is not a date and time (``NaN``,
+    ``Infinity``, ``yesterday``): a wrong time would file the call under the wrong day."""
     import pandas as pd
 
     if not path.is_file():
         raise InputError(f"{path}: manifest not found")
+    first_row = 1
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-            df = pd.read_json(path, lines=path.suffix.lower() != ".json", dtype=False)
+            records = _json_records(path)
         else:
+            first_row = 2  # after the header
             try:
                 df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             except UnicodeDecodeError:
                 df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="gbk")
-    except (ValueError, pd.errors.ParserError) as exc:
+            records = df.to_dict(orient="records")
+    except (ValueError, UnicodeDecodeError, RecursionError, pd.errors.ParserError) as exc:
         raise InputError(f"{path}: cannot read the manifest ({str(exc).splitlines()[0]}); "
                          "give a CSV with a header row or one JSON object per line") from None
     lookup = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
-    renamed = {c: lookup.get(str(c).strip().lower().replace(" ", "_"), str(c).strip()) for c in df.columns}
-    df = df.rename(columns=renamed)
-    if "file" not in df.columns and "call_id" not in df.columns:
-        raise InputError(f"{path}: the manifest needs a 'file' or a 'call_id' column (found: {', '.join(map(str, renamed.values()))})")
-    return [{k: v for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+    def canon(c: Any) -> str:
+        return lookup.get(str(c).strip().lower().replace(" ", "_"), str(c).strip())
+
+    rows = [{canon(k): v for k, v in r.items()} for r in records]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    if "file" not in columns and "call_id" not in columns:
+        raise InputError(f"{path}: the manifest needs a 'file' or a 'call_id' column (found: {', '.join(columns)})")
+    for n, row in enumerate(rows, start=first_row):
+        value = row.get("started_at")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or parse_when(value) is None:
+            raise InputError(f"{path}: row {n}: start time {str(value)[:40]!r} is not a date and time; "
+                             "write it as 2026-11-22 14:30:05 (or leave it empty)")
+    return rows
+
+
+def _json_records(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file (or of a JSON array); ``ValueError`` names the bad line."""
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        data = json.loads(text)
+        records = data if isinstance(data, list) else None
+        if records is None or not all(isinstance(r, dict) for r in records):
+            raise ValueError("expected a list of objects")
+        return records
+    records = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise ValueError(f"line {i}: {exc}") from None
+        if not isinstance(obj, dict):
+            raise ValueError(f"line {i}: expected a JSON object")
+        records.append(obj)
+    return records
 
 
 def name_metadata(pattern: str, path: Path) -> dict[str, Any] | None:
@@ -197,17 +244,23 @@ def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tupl
     for row in rows:
         if str(row.get("file") or "").strip():
             f = Path(str(row["file"]).strip())
-            key = (f if f.is_absolute() else (root / f)).resolve()
+            key = f if f.is_absolute() else (root / f)
+            try:
+                key = key.resolve()
+            except (OSError, RuntimeError):  # a link loop: matched by its name below, then stored as failed
+                pass
             by_file[str(key)] = row
             by_file.setdefault(f.name, row)
         elif str(row.get("call_id") or "").strip():
             by_id[str(row["call_id"]).strip()] = row
     used: set[int] = set()
     jobs: list[Job] = []
+    broken: list[Missing] = []
     unmatched_pattern = 0
     for p in files:
         rel = p.relative_to(root).as_posix()
-        row = by_file.get(str(p.resolve())) or by_file.get(p.name) or by_id.get(p.stem)
+        st, resolved, why = _follow(p)
+        row = (by_file.get(resolved) if resolved else None) or by_file.get(p.name) or by_id.get(p.stem)
         raw: dict[str, Any] = {}
         if row is not None:
             used.add(id(row))
@@ -224,11 +277,14 @@ def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tupl
             source = "none"
         meta = _clean_meta(raw)
         call_id = str(meta.pop("call_id", "") or "") or str(Path(rel).with_suffix("").as_posix())
-        if "started_at" not in meta:
-            meta["started_at"] = dt.datetime.fromtimestamp(p.stat().st_mtime).replace(microsecond=0).isoformat()
-            meta["started_at_source"] = "file time"
         meta["metadata_source"] = source
-        jobs.append(Job(call_id=call_id, path=str(p.resolve()), rel=rel, size=p.stat().st_size, meta=meta))
+        if st is None:  # a link to nothing, or a loop: this one file fails, the night goes on
+            broken.append(Missing(call_id, str(p.absolute()), meta, f"{p.absolute()}: {why}", kind="BrokenLink"))
+            continue
+        if "started_at" not in meta:
+            meta["started_at"] = dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat()
+            meta["started_at_source"] = "file time"
+        jobs.append(Job(call_id=call_id, path=resolved, rel=rel, size=st.st_size, meta=meta))
     if manifest and len(used) < len(rows):
         missing = [r for r in rows if id(r) not in used]
     else:
@@ -246,7 +302,27 @@ def discover(folder: str | Path, *, include: tuple[str, ...] = (), exclude: tupl
         extra = sum(1 for j in jobs if j.meta.get("metadata_source") != "manifest")
         if extra:
             warnings.append(f"{extra} recording(s) are not in the manifest; scored without its metadata")
-    return Discovery(tuple(_unique(jobs, warnings)), tuple(lost), tuple(warnings))
+    if broken:
+        warnings.append(f"{len(broken)} file(s) are links to nothing or link loops; each is stored as failed "
+                        f"(BrokenLink): {', '.join(Path(b.path).name for b in broken[:3])}"
+                        f"{'…' if len(broken) > 3 else ''}")
+    return Discovery(tuple(_unique(jobs, warnings)), tuple(lost + broken), tuple(warnings))
+
+
+def _follow(p: Path) -> tuple[os.stat_result | None, str | None, str]:
+    """``(stat, resolved path, "")`` of a file, following links; ``(None, None, why)`` for a broken link or loop."""
+    try:
+        return p.stat(), str(p.resolve(strict=True)), ""
+    except (OSError, RuntimeError) as exc:  # RuntimeError: Python < 3.13 reports a link loop so
+        if p.is_symlink():
+            try:
+                target = os.readlink(p)
+            except OSError:
+                target = "?"
+            loop = getattr(exc, "errno", None) == errno.ELOOP or isinstance(exc, RuntimeError)
+            return None, None, (f"a symbolic link loop (-> {target})" if loop
+                                else f"a symbolic link to {target}, which does not exist")
+        return None, None, f"cannot be read ({exc.strerror or exc})" if isinstance(exc, OSError) else str(exc)
 
 
 def _unique(jobs: list[Job], warnings: list[str]) -> list[Job]:

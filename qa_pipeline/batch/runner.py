@@ -1,8 +1,10 @@
 """``run_batch``: score every job on a local process pool or a Dask cluster, store each call as it lands.
 
 Nothing is lost and nothing is duplicated: each call is written in one transaction keyed by
-its call id, a call already stored with the same content hash, rules version and model is
-skipped, and a bad file is stored as ``failed`` with its error. A worker that dies (crash,
+its call id, a call already stored with the same content hash, rules version and result key
+(every option that changes a result and the model's files, see :mod:`.keys`) is skipped, and a
+bad file is stored as ``failed`` with its error. A run that stops on an error is recorded as
+``failed``, never ``finished``. A worker that dies (crash,
 out of memory) takes only its own file down: the calls that were in flight with it are
 retried one at a time, and the one that kills a worker again is recorded as failed.
 """
@@ -21,9 +23,9 @@ from typing import Any, Callable
 from .. import __version__
 from ..errors import ConfigError, QAError
 from ..pipeline import PipelineOptions
-from ..store import Store, call_rows, failure_row
-from ..store.db import utcnow
+from ..store import Store, call_rows, failure_row, utcnow
 from .discover import Discovery, Job, Missing
+from .keys import result_key
 from .worker import cpu_count, host_cores, init_worker, score_job, warm
 
 WORKER_MEMORY_GB = 1.8  # peak resident memory of one worker: 1.2 GB stereo (bench_batch.py), 1.8 GB with mono diarization (bench_diarize.py)
@@ -98,27 +100,14 @@ def default_workers() -> int:
     return max(1, min(cpu_count(), int(mem_gb // WORKER_MEMORY_GB)))
 
 
-def model_key(options: PipelineOptions) -> str:
-    """What about the model changes the transcript: name, compute type, beam size, language."""
-    from ..transcribe import model_info
-
-    m = model_info(options.asr)
-    return f"{m['name']}|{m['compute_type']}|beam{m['beam_size']}|{m['language']}"
-
-
 def _mark_dead_runs(store: Store) -> None:
     """Runs on this host whose process is gone (killed) are marked ``killed``, not left ``running``."""
     import psutil
-    import sqlalchemy as sa
 
-    from ..store import tables as t
-
-    rows = store.read_sql(sa.select(t.batch_runs.c.run_id, t.batch_runs.c.options)
-                          .where(t.batch_runs.c.status == "running", t.batch_runs.c.host == socket.gethostname()))
-    for run_id, opts in zip(rows["run_id"], rows["options"]):
-        pid = (opts if isinstance(opts, dict) else {}).get("pid")
+    for run_id, opts in store.running_runs(socket.gethostname()).items():
+        pid = opts.get("pid")
         if pid and not psutil.pid_exists(int(pid)):
-            store.update_run(int(run_id), status="killed")
+            store.update_run(run_id, status="killed")
 
 
 class _Pool:
@@ -206,47 +195,56 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     Raises ``KeyboardInterrupt`` after recording the run as ``interrupted`` (what was stored stays).
     """
     from ..rules import load_rules
+    from ..transcript_io import is_transcript
 
     pipeline = pipeline or PipelineOptions()
     options = options or BatchOptions()
     t0 = time.perf_counter()
     rules = load_rules(pipeline.rules_dir)
-    mkey = model_key(pipeline)
+    has_audio = any(not is_transcript(j.path) for j in discovery.jobs)
+    # what a stored result depends on besides its file and the rules: recordings and transcripts differ
+    keys = {True: result_key(pipeline) if has_audio else None, False: result_key(pipeline, audio=False)}
+
+    def key_of(path: str) -> str | None:
+        return keys[not is_transcript(path)] if path else None
+
     summary = BatchSummary(found=len(discovery.jobs) + len(discovery.missing), warnings=list(discovery.warnings))
     _mark_dead_runs(store)
     states = store.call_states()
     run_options = {"pid": os.getpid(), "rescore": options.rescore, "store_sensitive": options.store_sensitive}
     summary.run_id = run_id = store.start_run(
         source=source, host=socket.gethostname(), qa_version=__version__, rules_version=rules.version,
-        model_key=mkey, scheduler=options.scheduler,
+        model_key=keys[True] or keys[False], scheduler=options.scheduler,
         options=run_options, n_found=summary.found)
     emit = on_event or (lambda e: None)
 
     def fail(job: Job | Missing, kind: str, error: str) -> None:
         """Store the call as failed, with its metadata and error; count and report it."""
         store.save_call(failure_row(job.call_id, job.path, kind=kind, error=error, size=job.size, meta=job.meta,
-                                    run_id=run_id, model_key=mkey, rules_version=rules.version))
+                                    run_id=run_id, model_key=key_of(job.path), rules_version=rules.version))
         summary.failed += 1
         summary.failures.append((job.call_id, job.rel, error))
         emit(Event("failed", job.call_id, job.rel, summary, {"error": error, "kind": kind}))
 
-    kept = 0
-    for m in discovery.missing:
-        state = states.get(m.call_id)
-        if state and state[0] == "scored":  # scored on an earlier night, its recording since moved: keep the result
-            kept += 1
-            summary.skipped += 1
-            emit(Event("skipped", m.call_id, m.path, summary))
-            continue
-        fail(m, "MissingRecording", m.reason)
-    if kept:
-        summary.warnings.append(f"{kept} call(s) in the manifest have no recording under the folder but were scored "
-                                "before; their stored results are kept")
+    def record_missing() -> None:
+        kept = 0
+        for m in discovery.missing:
+            state = states.get(m.call_id)
+            if state and state[0] == "scored":  # scored on an earlier night, its file since gone: keep the result
+                kept += 1
+                summary.skipped += 1
+                emit(Event("skipped", m.call_id, m.path, summary))
+                continue
+            fail(m, m.kind, m.reason)
+        if kept:
+            summary.warnings.append(f"{kept} call(s) have no readable recording under the folder (not there, or a "
+                                    "broken link) but were scored before; their stored results are kept")
 
     def pending_jobs():
         for job in discovery.jobs:
             state = states.get(job.call_id)
-            if state and state[0] == "scored" and not options.rescore and state[2:] == (rules.version, mkey):
+            unchanged = state and state[2:] == (rules.version, key_of(job.path))
+            if unchanged and state[0] == "scored" and not options.rescore:
                 try:
                     if job.sha256() == state[1]:
                         summary.skipped += 1
@@ -262,7 +260,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
             return
         report = res["report"]
         row, children = call_rows(report, path=job.path, size=job.size, sha256=res.get("sha256"), meta=job.meta,
-                                  run_id=run_id, model_key=mkey, processing_s=res.get("seconds"))
+                                  run_id=run_id, model_key=key_of(job.path), processing_s=res.get("seconds"))
         store.save_call(row, children)
         summary.scored += 1
         summary.audio_s += float(report.get("duration_s") or 0.0)
@@ -272,13 +270,12 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                    {"score": row["score"], "flagged": row["flagged"], "audio_s": row["duration_s"],
                     "seconds": res.get("seconds")}))
 
-    from ..transcript_io import is_transcript
-
-    pool = _Pool(options, pipeline, with_model=any(not is_transcript(j.path) for j in discovery.jobs))
-    summary.workers, summary.where = pool.workers, pool.where
-    store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
-    status = "finished"
+    status, pool = "finished", None
     try:
+        record_missing()
+        pool = _Pool(options, pipeline, with_model=has_audio)
+        summary.workers, summary.where = pool.workers, pool.where
+        store.update_run(run_id, workers=pool.workers, options={**run_options, "threads": pool.pipeline.asr.threads})
         pool.warm_up()
         jobs = pending_jobs()
         inflight: dict[Future, Job] = {}
@@ -329,12 +326,25 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
         status = "interrupted"
         summary.interrupted = True
         raise
+    except BaseException as exc:  # the night stopped (a full disk, the database gone, a bug): not finished
+        status = "failed"
+        error = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+        run_options = {**run_options, "error": f"{type(exc).__name__}: {error}"}
+        raise
     finally:
         try:
-            pool.close()
+            if pool is not None:
+                pool.close()
         finally:  # the run's row is closed even if shutting the pool down fails
             summary.wall_s = time.perf_counter() - t0
-            store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
-                             n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
-                             audio_s=summary.audio_s, wall_s=summary.wall_s)
+            try:
+                store.update_run(run_id, status=status, finished_at=utcnow(), n_scored=summary.scored,
+                                 n_skipped=summary.skipped, n_failed=summary.failed, n_flagged=summary.flagged,
+                                 audio_s=summary.audio_s, wall_s=summary.wall_s,
+                                 options={**run_options, "threads": (pool.pipeline if pool else pipeline).asr.threads})
+            except QAError:
+                if status == "finished":
+                    raise
+                # the store failed with the run (a full disk): the error on its way up says why; the next run
+                # finds this one still 'running' with its process gone and marks it 'killed'
     return summary

@@ -83,11 +83,24 @@ def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive
         return {"ok": True, "report": report.to_dict(), "sha256": sha, "seconds": time.perf_counter() - t0,
                 "pid": os.getpid()}
     except QAError as exc:
-        return {"ok": False, "kind": type(exc).__name__, "error": str(exc), "seconds": time.perf_counter() - t0}
+        return {"ok": False, "kind": type(exc).__name__, "error": _masked_error(str(exc), path),
+                "seconds": time.perf_counter() - t0}
     except MemoryError:
         return {"ok": False, "kind": "MemoryError", "error": f"{path}: out of memory while scoring; "
                 "run fewer workers (--workers) or split the file", "seconds": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop the night
-        msg = str(exc).splitlines()[0] if str(exc) else ""
+        msg = _masked_error(str(exc).splitlines()[0], path) if str(exc) else ""
         return {"ok": False, "kind": "InternalError", "error": f"{path}: internal error {type(exc).__name__}: {msg}",
                 "seconds": time.perf_counter() - t0}
+
+
+def _masked_error(message: str, path: str) -> str:
+    """An error message as stored and logged: masked (it may quote the input), file paths kept (the
+    call's own and any other path-like word), no control characters (the log is read on a terminal)."""
+    import re
+
+    from ..redact import redact_text
+    from ..sanitize import terminal_text
+
+    parts = re.split(r"(" + re.escape(str(path)) + r"|\S*[/\\]\S*)", message)
+    return terminal_text("".join(p if i % 2 else redact_text(p) for i, p in enumerate(parts)))

@@ -15,55 +15,44 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import InputError, QAError
 from ..store import Store
-from ..store import tables as t
+from ..store import queue as calls_queue
 from . import state as st
+from .limits import BodyLimit
 from .state import PermissionDenied, User
 
 STATIC = Path(__file__).parent / "static"
-SORTS = {
-    "priority": lambda c, r: [c.fatal.desc(), c.flagged.desc(), c.score.asc(), c.started_at.desc()],
-    "score": lambda c, r: [c.score.asc(), c.call_id],
-    "-score": lambda c, r: [c.score.desc(), c.call_id],
-    "started_at": lambda c, r: [c.started_at.asc(), c.call_id],
-    "-started_at": lambda c, r: [c.started_at.desc(), c.call_id],
-    "agent": lambda c, r: [c.agent_id.asc(), c.started_at.desc()],
-    "likely": lambda c, r: [t.call_ranks.c.p_confirmed.desc().nulls_last(), c.fatal.desc(), c.score.asc()],
-}
 
 
 class Event(BaseModel):
-    kind: str
-    target: str = ""
-    value: Optional[str] = None
-    reason: Optional[str] = None
+    kind: str = Field(max_length=64)
+    target: str = Field("", max_length=256)
+    value: Optional[str] = Field(None, max_length=4096)
+    reason: Optional[str] = Field(None, max_length=8192)
 
 
-def _mask(obj: Any, options) -> Any:
-    from ..redact import redact_text
+def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
+               rules_dir: str | Path | None = None) -> FastAPI:
+    """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
 
-    if isinstance(obj, dict):
-        return {k: (redact_text(v, options) if isinstance(v, str) and k in ("text", "raw_text", "quote", "heard",
-                                                                              "summary", "word") else _mask(v, options))
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_mask(v, options) for v in obj]
-    return obj
-
-
-def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None) -> FastAPI:
-    """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``."""
+    Text reaches a user without the ``sensitive`` right only through
+    :func:`qa_pipeline.redact.redact_data`, with the entity formats of ``rules_dir`` (the
+    project's rules, as the batch used them; the defaults when None)."""
+    from ..redact import redact_data
     from ..rules import load_rules
 
     app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
-    entity_options = load_rules().entity_options()
+    app.add_middleware(BodyLimit)
+    entity_options = load_rules(rules_dir).entity_options()
+
+    def masked(u: User, data: Any) -> Any:
+        return data if u.sensitive else redact_data(data, entity_options)
     audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
     local_user = local_user or User("reviewer", "senior")
 
@@ -108,15 +97,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/options")
     def options(u: User = Depends(user)):
-        c, k = t.calls.c, t.checks.c
-        with store._connect() as conn:
-            agents = conn.execute(sa.select(c.agent_id, sa.func.max(c.agent_name)).where(c.status == "scored")
-                                  .group_by(c.agent_id).order_by(c.agent_id)).all()
-            teams = conn.execute(sa.select(c.team).where(c.status == "scored").distinct().order_by(c.team)).scalars()
-            checks = conn.execute(sa.select(k.check_id).where(k.status != "manual").distinct().order_by(k.check_id)
-                                  ).scalars()
-            return {"agents": [{"id": a, "name": n} for a, n in agents if a], "teams": [x for x in teams if x],
-                    "checks": list(checks), "sorts": list(SORTS)}
+        return {**calls_queue.queue_options(store), "sorts": list(calls_queue.SORTS)}
 
     @app.get("/api/queue")
     def queue(u: User = Depends(user), date_from: Optional[str] = Query(None, alias="from"),
@@ -125,52 +106,17 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
               max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1),
               size: int = Query(50, ge=1, le=200)):
-        from ..reports import Period, parse_day
+        from ..reports import parse_day
 
-        c, r = t.calls.c, t.call_reviews.c
-        review_status = sa.func.coalesce(r.status, "pending")
-        conds = [c.status == "scored", Period(parse_day(date_from), parse_day(date_to)).where(c.started_at)]
-        if u.role == "agent":
-            conds.append(c.agent_id == u.name)  # agents see their own calls only
-        if agent:
-            conds.append(c.agent_id == agent)
-        if team:
-            conds.append(c.team == team)
-        if check:
-            k = t.checks.c
-            conds.append(sa.exists().where(k.call_id == c.call_id, k.check_id == check, k.status == "fail"))
-        if fatal is not None:
-            conds.append(c.fatal == fatal)
-        if flagged is not None:
-            conds.append(c.flagged == flagged)
-        if min_score is not None:
-            conds.append(c.score >= min_score)
-        if max_score is not None:
-            conds.append(c.score <= max_score)
-        base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id).outerjoin(
-            t.call_ranks, t.call_ranks.c.call_id == c.call_id)
-        where = sa.and_(*conds)
-        facet_q = sa.select(review_status.label("s"), sa.func.count(), sa.func.sum(sa.cast(c.flagged, sa.Integer)),
-                            sa.func.sum(sa.cast(c.fatal, sa.Integer))).select_from(base).where(where).group_by("s")
-        if status:
-            conds.append(review_status == status)
-        if sort not in SORTS:
-            raise InputError(f"unknown sort '{sort}'; one of {', '.join(SORTS)}")
-        q = (sa.select(c.call_id, c.agent_id, c.agent_name, c.team, c.started_at, c.duration_s, c.score, c.flagged,
-                       c.fatal, c.flag_reasons, review_status.label("review_status"), r.final_score, r.reviewer,
-                       t.call_ranks.c.p_confirmed)
-             .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort](c, r))
-             .limit(size).offset((page - 1) * size))
-        with store._connect() as conn:
-            facets = conn.execute(facet_q).all()
-            total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
-            rows = [dict(x) for x in conn.execute(q).mappings()]
-        for x in rows:
-            x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
-        by_status = {s: n for s, n, _, _ in facets}
-        return {"total": total, "page": page, "size": size, "items": rows,
-                "counts": {"all": sum(by_status.values()), "flagged": sum(f or 0 for _, _, f, _ in facets),
-                           "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
+        if sort not in calls_queue.SORTS:
+            raise InputError(f"unknown sort '{sort}'; one of {', '.join(calls_queue.SORTS)}")
+        f = calls_queue.QueueFilter(start=parse_day(date_from), end=parse_day(date_to),
+                        own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
+                        agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
+                        min_score=min_score, max_score=max_score, review_status=status)
+        page_ = calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
+        page_["items"] = masked(u, page_["items"])
+        return page_
 
     def _scored(call_id: str, u: User) -> dict:
         row = st.scored_call(store, call_id)
@@ -212,17 +158,17 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def call(call_id: str, u: User = Depends(user)):
         row = _scored(call_id, u)
         report = store.report(call_id) or {}
-        if not report.get("redacted") and not u.sensitive:
-            report = _mask(report, entity_options)
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
         history = st.history(store, call_id)
-        return {"call": row, "report": report, "review": st.fold(history), "history": history, "me": me(u)}
+        return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
+                          "me": me(u)})
 
     @app.post("/api/calls/{call_id:path}/events")
     def add_event(call_id: str, ev: Event, u: User = Depends(user)):
-        _scored(call_id, u)
-        return st.record(store, call_id, u, ev.kind, ev.target, ev.value, ev.reason)
+        row = _scored(call_id, u)
+        reason = redact_data(ev.reason, entity_options) if row.get("redacted") else ev.reason  # a masked store stays masked
+        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason))
 
     @app.get("/api/export.{fmt}")
     def export(fmt: str, u: User = Depends(user)):
@@ -233,7 +179,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         if not u.can("review"):
             raise PermissionDenied("only reviewers export reviews")
         calls = review_summary_frame(store) if fmt == "xlsx" else None
-        data, media = to_bytes(reviews_frame(store, redact=not u.sensitive), fmt, calls=calls)
+        events = reviews_frame(store)
+        if not u.sensitive:
+            events, calls = redact_data(events, entity_options), redact_data(calls, entity_options)
+        data, media = to_bytes(events, fmt, calls=calls)
         return Response(data, media_type=media,
                         headers={"content-disposition": f'attachment; filename="qa-reviews.{fmt}"'})
 
@@ -243,5 +192,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
         return agreement(store)
 
+    from .coaching_api import register as register_coaching
+
+    register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -26,12 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from ..errors import InputError
-from ..store import Store
-from ..store import tables as t
-from ..store.db import utcnow
+from ..store import Store, reviews, utcnow
 
 LABELS = ("fail", "pass")
 MIN_KAPPA_ITEMS = 5  # fewer paired labels than this: kappa is not reported
@@ -49,9 +46,7 @@ JUDGEMENT_COLUMNS = ["call_id", "check_id", "user", "verdict", "auto", "human", 
 def judgements(store: Store) -> pd.DataFrame:
     """One row per (call, check, reviewer) with a verdict: ``verdict`` (agree|dispute), ``auto`` and
     ``human`` (fail|pass), ``title``. Only checks whose automatic status is fail or pass."""
-    e = t.review_events.c
-    ev = store.read_sql(sa.select(e.event_id, e.call_id, e.user, e.kind, e.target, e.value)
-                        .where(e.kind.in_(("finding", "check"))).order_by(e.event_id))
+    ev = reviews.decisions_frame(store)
     if ev.empty:
         return pd.DataFrame(columns=JUDGEMENT_COLUMNS)
     ev = ev.drop_duplicates(["call_id", "user", "target"], keep="last")  # each reviewer's latest decision
@@ -62,10 +57,7 @@ def judgements(store: Store) -> pd.DataFrame:
                .groupby(keys)["agree"].any().map({True: "agree", False: "dispute"}))
     check = ev[ev["kind"] == "check"].set_index(keys)["value"]
     verdict = check.combine_first(finding).rename("verdict").reset_index()
-    k = t.checks.c
-    judged = sa.select(e.call_id).where(e.kind.in_(("finding", "check"))).distinct()
-    auto = store.read_sql(sa.select(k.call_id, k.check_id, k.status.label("auto"), k.title)
-                          .where(k.status.in_(LABELS), k.call_id.in_(judged)))
+    auto = reviews.auto_statuses(store, LABELS, judged_only=True).rename(columns={"auto_status": "auto"})
     out = verdict.merge(auto, on=["call_id", "check_id"], how="inner")
     flip = {"fail": "pass", "pass": "fail"}
     out["human"] = np.where(out["verdict"] == "agree", out["auto"], out["auto"].map(flip))
@@ -188,16 +180,9 @@ def agreement(store: Store) -> dict[str, Any]:
 
 
 # -- queue ranker ----------------------------------------------------------------------------
-def _features(store: Store, where) -> pd.DataFrame:
-    """Feature frame (index call_id) of the calls matching ``where`` (on calls ⟕ call_reviews)."""
-    c, r, k, f = t.calls.c, t.call_reviews.c, t.checks.c, t.findings.c
-    base = t.calls.outerjoin(t.call_reviews, r.call_id == c.call_id)
-    calls = store.read_sql(sa.select(c.call_id, c.score, c.fatal, c.flagged, c.duration_s, r.confirmed)
-                           .select_from(base).where(where).order_by(c.call_id))
-    ids = sa.select(c.call_id).select_from(base).where(where)
-    fails = store.read_sql(sa.select(k.call_id, k.check_id, k.hits).where(k.status == "fail", k.call_id.in_(ids)))
-    sim = store.read_sql(sa.select(f.call_id, sa.func.max(f.similarity).label("max_similarity"))
-                         .where(f.kind == "finding", f.call_id.in_(ids)).group_by(f.call_id))
+def _features(store: Store, *, labelled: bool, include_reviewed: bool = False) -> pd.DataFrame:
+    """Feature frame (index call_id) of the calls the ranker learns from (``labelled``) or ranks."""
+    calls, fails, sim = reviews.ranker_frames(store, labelled=labelled, include_reviewed=include_reviewed, done=DONE)
     X = calls.set_index("call_id")
     for col in ("score", "duration_s"):
         X[col] = pd.to_numeric(X[col], errors="coerce").astype(float)
@@ -238,8 +223,7 @@ def train_ranker(store: Store, out_dir: Path) -> dict[str, Any]:
     import sklearn
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
-    c, r = t.calls.c, t.call_reviews.c
-    X = _features(store, sa.and_(c.status == "scored", r.confirmed.is_not(None)))
+    X = _features(store, labelled=True)
     y = X.pop("confirmed").map(lambda v: int(bool(v))).to_numpy()
     n, pos = len(y), int(y.sum())
     counts = {"n": n, "n_confirmed": pos, "n_disputed": n - pos}
@@ -300,11 +284,7 @@ def rank_calls(store: Store, model_path: str | Path, *, include_reviewed: bool =
     if not path.is_file():
         raise InputError(f"{path}: no queue ranker here; train one first (train_ranker) or give the right path")
     bundle = joblib.load(path)
-    c, r = t.calls.c, t.call_reviews.c
-    where = sa.and_(c.status == "scored", sa.or_(c.flagged == sa.true(), c.fatal == sa.true()))
-    if not include_reviewed:
-        where = sa.and_(where, sa.or_(r.call_id.is_(None), sa.and_(r.status.not_in(DONE), r.confirmed.is_(None))))
-    X = _features(store, where).drop(columns="confirmed")
+    X = _features(store, labelled=False, include_reviewed=include_reviewed).drop(columns="confirmed")
     if X.empty:
         return {}
     X = X.reindex(columns=bundle["features"])

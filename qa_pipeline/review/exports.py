@@ -12,11 +12,9 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import sqlalchemy as sa
 
 from ..errors import InputError
-from ..store import Store
-from ..store import tables as t
+from ..store import Store, reviews
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -24,59 +22,39 @@ EVENT_COLUMNS = ["event_id", "at", "call_id", "agent_id", "agent_name", "team", 
                  "fatal", "user", "role", "kind", "target", "check_id", "auto_status", "value", "reason"]
 SUMMARY_COLUMNS = ["call_id", "agent_id", "agent_name", "team", "started_at", "auto_score", "flagged", "fatal",
                    "status", "reviewer", "final_score", "score_change", "confirmed", "n_events", "updated_at"]
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
-def reviews_frame(store: Store, *, redact: bool = False) -> pd.DataFrame:
+def reviews_frame(store: Store, *, redact: bool = False, options=None) -> pd.DataFrame:
     """One row per review event (oldest first) with its call: the columns of ``EVENT_COLUMNS``.
 
     ``at`` is the event time (UTC), ``started_at`` the call's start (call-center local time),
     ``auto_score`` the automatic score; ``check_id``/``auto_status`` name the check a finding/check/
-    manual decision is about and its automatic status. ``redact=True`` masks ID, card and phone
-    numbers in the reasons (for users without the ``sensitive`` right)."""
-    e, c, k = t.review_events.c, t.calls.c, t.checks.c
-    q = (sa.select(e.event_id, e.at, e.call_id, c.agent_id, c.agent_name, c.team, c.started_at,
-                   c.score.label("auto_score"), c.flagged, c.fatal, e.user, e.role, e.kind, e.target, e.value, e.reason)
-         .select_from(t.review_events.outerjoin(t.calls, c.call_id == e.call_id)).order_by(e.event_id))
-    df = store.read_sql(q)
+    manual decision is about and its automatic status. ``redact=True`` masks every text column
+    with :func:`qa_pipeline.redact.redact_data` and the entity formats ``options`` (for users
+    without the ``sensitive`` right)."""
+    df = reviews.events_frame(store)
     df["check_id"] = pd.Series([str(target).split("#", 1)[0] if kind in ("finding", "check", "manual") else None
                                 for kind, target in zip(df["kind"], df["target"])], index=df.index, dtype=object)
-    reviewed = sa.select(e.call_id).distinct()
-    statuses = store.read_sql(sa.select(k.call_id, k.check_id, k.status.label("auto_status"))
-                              .where(k.call_id.in_(reviewed)))
+    statuses = reviews.auto_statuses(store)[["call_id", "check_id", "auto_status"]]
     df = df.merge(statuses, on=["call_id", "check_id"], how="left")
     for col in ("at", "started_at"):
         df[col] = pd.to_datetime(df[col])
-    if redact and not df.empty:
-        from ..redact import redact_text
-        from ..rules import load_rules
+    if redact:
+        from ..redact import redact_data
 
-        options = load_rules().entity_options()
-        df["reason"] = df["reason"].map(lambda s: redact_text(s, options) if isinstance(s, str) else s)
+        df = redact_data(df, options)
     return df[EVENT_COLUMNS]
 
 
 def review_summary_frame(store: Store) -> pd.DataFrame:
     """One row per reviewed call: its current review state next to the automatic result
     (``score_change`` = final score − automatic score, where a final score was given)."""
-    r, c = t.call_reviews.c, t.calls.c
-    q = (sa.select(r.call_id, c.agent_id, c.agent_name, c.team, c.started_at, c.score.label("auto_score"), c.flagged,
-                   c.fatal, r.status, r.reviewer, r.final_score, r.confirmed, r.n_events, r.updated_at)
-         .select_from(t.call_reviews.outerjoin(t.calls, c.call_id == r.call_id)).order_by(r.call_id))
-    df = store.read_sql(q)
+    df = reviews.summary_frame(store)
     df["score_change"] = (pd.to_numeric(df["final_score"], errors="coerce")
                           - pd.to_numeric(df["auto_score"], errors="coerce")).round(2)
     for col in ("started_at", "updated_at"):
         df[col] = pd.to_datetime(df[col])
     return df[SUMMARY_COLUMNS]
-
-
-def _csv_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_RISKY) else v)
-    return out
 
 
 def _cell(v):
@@ -130,7 +108,9 @@ def to_bytes(df: pd.DataFrame, fmt: str, *, calls: pd.DataFrame | None = None) -
     """``(data, media_type)`` of ``df`` as 'csv' (UTF-8 with BOM, so Excel reads the Chinese text) or
     'xlsx' (sheet 'events', plus sheet 'calls' when ``calls`` is given, e.g. review_summary_frame)."""
     if fmt == "csv":
-        return _csv_safe(df).to_csv(index=False).encode("utf-8-sig"), MEDIA["csv"]
+        from ..sanitize import csv_safe
+
+        return csv_safe(df).to_csv(index=False).encode("utf-8-sig"), MEDIA["csv"]
     if fmt == "xlsx":
         from openpyxl import Workbook
 

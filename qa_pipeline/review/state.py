@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from ..errors import InputError, QAError
-from ..store import Store
-from ..store import tables as t
-from ..store.db import utcnow
+from ..store import Store, reviews, utcnow
+from ..store.calls import scored_call, stored_report
 
 ROLES = ("agent", "reviewer", "senior", "admin")
 KINDS = ("finding", "check", "manual", "score", "comment", "status", "appeal", "ruling")
+LOW_CONFIDENCE = 0.6  # items less sure than this take a reviewer's points, like manual items (checklist.yaml)
 
 
 class PermissionDenied(QAError):
@@ -55,8 +53,9 @@ def _validate(kind: str, target: str, value: str | None, reason: str | None, rep
             raise InputError("say why you dispute it (a reason is required)")
     elif kind == "manual":
         item = checks.get(target)
-        if item is None or item.get("status") != "manual":
-            raise InputError(f"'{target}' is not a manual checklist item of this call")
+        unsure = item is not None and item.get("confidence") is not None and item["confidence"] < LOW_CONFIDENCE
+        if item is None or (item.get("status") != "manual" and not unsure):
+            raise InputError(f"'{target}' is not a manual checklist item of this call (nor a low-confidence one)")
         try:
             points = float(value or "")
         except ValueError:
@@ -80,13 +79,34 @@ def _validate(kind: str, target: str, value: str | None, reason: str | None, rep
 
 def record(store: Store, call_id: str, user: User, kind: str, target: str = "", value: str | None = None,
            reason: str | None = None) -> dict[str, Any]:
-    """Validate and store one decision; return the call's new review state."""
-    report = store.report(call_id)
-    row = scored_call(store, call_id)
-    if report is None or row is None:
-        raise InputError(f"no scored call '{call_id}' in the database")
-    events = history(store, call_id)
-    status = fold(events)["status"]
+    """Validate and store one decision; return the call's new review state.
+
+    The call's events are read, the decision checked against them and stored in one transaction, so two
+    reviewers deciding at once each see the other's decision."""
+    with store.transaction() as tx:
+        report = stored_report(tx, call_id)
+        row = scored_call(tx, call_id)
+        if report is None or row is None:
+            raise InputError(f"no scored call '{call_id}' in the database")
+        events = reviews.events(tx, call_id)
+        _allowed(user, kind, row, fold(events)["status"])
+        _validate(kind, target, value, reason, report)
+        now = utcnow()
+        event = {"call_id": call_id, "at": now, "user": user.name, "role": user.role, "kind": kind,
+                 "target": target, "value": value, "reason": (reason or "").strip() or None}
+        state = fold(events + [{**event, "at": now.isoformat() + "Z"}])  # what the state is once this is stored
+        failing = {c["id"] for c in report.get("checks") or () if c["status"] == "fail"}
+        verdicts = {c: _verdict(state["decisions"], c) for c in failing}
+        confirmed = True if "agree" in verdicts.values() else (False if failing and all(
+            v == "dispute" for v in verdicts.values()) else None)
+        reviews.add_event(tx, event, {"status": state["status"], "reviewer": state["reviewer"],
+                                      "final_score": state["final_score"], "confirmed": confirmed,
+                                      "n_events": state["n_events"], "updated_at": now})
+    return state
+
+
+def _allowed(user: User, kind: str, row: dict, status: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``user`` may record a ``kind`` event on a call in ``status``."""
     if kind == "appeal":
         if not ((user.role == "agent" and user.name == row["agent_id"]) or user.role == "admin"):
             raise PermissionDenied("only the call's own agent can appeal it (or an admin on their behalf)")
@@ -102,38 +122,11 @@ def record(store: Store, call_id: str, user: User, kind: str, target: str = "", 
             raise PermissionDenied(f"role '{user.role}' cannot review calls")
         if status in ("appealed", "ruled") and not user.can("rule"):
             raise PermissionDenied(f"this call is {status}; only a senior reviewer can change it now")
-    _validate(kind, target, value, reason, report)
-    now = utcnow()
-    event = {"call_id": call_id, "at": now, "user": user.name, "role": user.role, "kind": kind, "target": target,
-             "value": value, "reason": (reason or "").strip() or None}
-    state = fold(events + [{**event, "at": now.isoformat() + "Z"}])  # what the state is once this is stored
-    failing = {c["id"] for c in report.get("checks") or () if c["status"] == "fail"}
-    verdicts = {c: _verdict(state["decisions"], c) for c in failing}
-    confirmed = True if "agree" in verdicts.values() else (False if failing and all(
-        v == "dispute" for v in verdicts.values()) else None)
-    values = {"status": state["status"], "reviewer": state["reviewer"], "final_score": state["final_score"],
-              "confirmed": confirmed, "n_events": state["n_events"], "updated_at": now}
-    with store._write() as conn:  # the event and the state together, or neither
-        conn.execute(sa.insert(t.review_events).values(event))
-        if not conn.execute(sa.update(t.call_reviews).where(t.call_reviews.c.call_id == call_id).values(values)).rowcount:
-            conn.execute(sa.insert(t.call_reviews).values(call_id=call_id, **values))
-    return state
-
-
-def scored_call(store: Store, call_id: str) -> dict | None:
-    """The ``calls`` row of a scored call, or ``None``."""
-    with store._connect() as conn:
-        r = conn.execute(sa.select(t.calls).where(t.calls.c.call_id == call_id, t.calls.c.status == "scored")).mappings()
-        row = r.first()
-        return dict(row) if row else None
 
 
 def history(store: Store, call_id: str) -> list[dict[str, Any]]:
     """Every event of a call, oldest first (the audit trail)."""
-    e = t.review_events.c
-    with store._connect() as conn:
-        rows = conn.execute(sa.select(t.review_events).where(e.call_id == call_id).order_by(e.event_id)).mappings()
-        return [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
+    return reviews.events(store, call_id)
 
 
 def _verdict(decisions: dict[str, dict], check_id: str) -> str | None:

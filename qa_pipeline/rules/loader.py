@@ -1,4 +1,4 @@
-"""Load rule folders: safe YAML, schema validation with file:line errors, layering.
+"""Load rule folders: bounded safe YAML, schema validation with file:line errors, layering.
 
 The defaults (the package's ``rules/``) load first, then each ``--rules DIR``: a rule
 with an id already loaded replaces it, ``disable:`` switches rules off, and the
@@ -17,17 +17,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError
+from ..safe_yaml import YamlLimitError, load_yaml
 from ..vocabulary import default_rules_dir
-from .schema import OPERATORS, Checklist, EntityFormats, Privacy, Rule, RuleFile
+from .context import Cond
+from .operators import OPERATORS
+from .schema import Checklist, EntityFormats, Privacy, Rule, RuleFile
 
-
-@dataclass(frozen=True)
-class Cond:
-    """A parsed condition: an operator with its validated parameters, or a combinator."""
-
-    op: str
-    spec: Any = None
-    children: tuple[Cond, ...] = ()
+__all__ = ["Cond", "LoadedRule", "RuleSet", "load_rules"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +49,7 @@ class RuleSet:
     entities: EntityFormats | None = None
     checklist: Checklist | None = None
     checklist_file: str | None = None
+    knowledge: Any = None  # sheet_ops.Knowledge (rules/knowledge.yaml): topics an answer is judged against
     vocabulary: tuple[str, ...] = ()
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
@@ -93,18 +90,12 @@ def _line_of(lines: dict[tuple, int], path: tuple) -> int | None:
 
 def _read(path: Path) -> tuple[str, dict, dict[tuple, int]]:
     try:
-        text = path.read_text("utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except UnicodeDecodeError:
-        raise RuleError(path, "not UTF-8 text; save the file as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RuleError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                        line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
+        doc = load_yaml(path)
+    except YamlLimitError as exc:
+        raise RuleError(path, str(exc), line=exc.line) from None
+    if not isinstance(doc.data, dict):
         raise RuleError(path, "a rule file must be a mapping with 'version: 1' at the top")
-    return text, data, (_lines(node) if node is not None else {})
+    return doc.text, doc.data, (_lines(doc.node) if doc.node is not None else {})
 
 
 def _fix(exc: ValidationError, file: Path, lines: dict, base: tuple, rule: str | None, model: type[BaseModel]):
@@ -144,18 +135,20 @@ def _parse(data: Any, file: Path, lines: dict, path: tuple, rule: str, lists: di
         raise RuleError(file, f"unknown operator '{op}'; {hint}expected one of: {', '.join(OPERATORS)}",
                         line=_line_of(lines, path + (op,)), rule=rule)
     here = path + (op,)
-    if op in ("all", "any"):
+    operator = OPERATORS[op]
+    if operator.combinator == "list":
         if not isinstance(value, list) or not value:
             raise RuleError(file, f"'{op}' takes a list of conditions", line=_line_of(lines, here), rule=rule)
-        return Cond(op, children=tuple(_parse(v, file, lines, here + (i,), rule, lists) for i, v in enumerate(value)))
-    if op == "not":
-        return Cond(op, children=(_parse(value, file, lines, here, rule, lists),))
-    model = OPERATORS[op]
+        return Cond(op, children=tuple(_parse(v, file, lines, here + (i,), rule, lists) for i, v in enumerate(value)),
+                    operator=operator)
+    if operator.combinator == "one":
+        return Cond(op, children=(_parse(value, file, lines, here, rule, lists),), operator=operator)
+    model = operator.model
     try:
         spec = model.model_validate(value if value is not None else {})
     except ValidationError as exc:
         _fix(exc, file, lines, here, rule, model)
-    return Cond(op, spec=_expand(spec, lists, file, _line_of(lines, here), rule))
+    return Cond(op, spec=_expand(spec, lists, file, _line_of(lines, here), rule), operator=operator)
 
 
 def _expand(spec: BaseModel, lists: dict[str, list[str]], file: Path, line: int | None, rule: str) -> BaseModel:
@@ -178,7 +171,7 @@ def _expand(spec: BaseModel, lists: dict[str, list[str]], file: Path, line: int 
     for name, value in spec:
         if isinstance(value, BaseModel):
             updates[name] = _expand(value, lists, file, line, rule)
-        elif name in ("any", "all", "none", "unless", "before", "after") and isinstance(value, list):
+        elif name in ("any", "all", "none", "unless", "before", "after", "wait") and isinstance(value, list):
             updates[name] = words(value)
     return spec.model_copy(update=updates) if updates else spec
 
@@ -214,6 +207,7 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
     for _, _, doc in docs:  # lists first, so any file may use any list
         lists.update(doc.lists)
     for file, lines, doc in docs:
+        _unique_ids(doc.rules, file, lines)
         if "tolerance" in doc.defaults:
             rs.tolerance = doc.defaults["tolerance"]
         for rid in doc.disable:
@@ -224,6 +218,7 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
             rs.rules[rule.id] = rule
             rs.disabled.discard(rule.id)
         rs.privacy = doc.privacy or rs.privacy
+        rs.knowledge = doc.knowledge or rs.knowledge
         rs.entities = doc.entities or rs.entities
         if doc.checklist:
             rs.checklist, rs.checklist_file = doc.checklist, str(file)
@@ -245,6 +240,20 @@ def _role_cue(cue, lists: dict[str, list[str]], file: Path, lines: dict, i: int)
                                   f"{', '.join(sorted(lists)) or 'none'})", line=_line_of(lines, ("role_cues", i)))
         phrases += lists[p[1:]] if p.startswith("@") else [p]
     return cue.model_copy(update={"any": phrases})
+
+
+def _unique_ids(rules: list[dict], file: Path, lines: dict) -> None:
+    """One file defines each rule id once (a later file may replace it on purpose)."""
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(rules):
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        if not isinstance(rid, str):
+            continue
+        if rid in seen:
+            first = _line_of(lines, ("rules", seen[rid]))
+            raise RuleError(file, f"rule id '{rid}' is defined twice in this file (first at line {first}); "
+                                  "rename one, or merge them", line=_line_of(lines, ("rules", i)), rule=rid)
+        seen[rid] = i
 
 
 def _rule(raw: Any, file: Path, lines: dict, path: tuple, lists: dict[str, list[str]]) -> LoadedRule:
@@ -274,7 +283,7 @@ def _cross_check(rs: RuleSet) -> None:
                                 f"not its {section.points:g} points")
         for section in rs.checklist.sections:
             for item in section.items:
-                if item.check and item.check not in rs.rules and item.check not in rs.disabled:
+                if item.check and item.check not in rs.rules and item.check not in rs.disabled and not item.optional:
                     near = difflib.get_close_matches(item.check, list(rs.rules), n=1)
                     raise RuleError(rs.checklist_file, f"checklist item '{item.check}' names no loaded rule"
                                     + (f"; did you mean '{near[0]}'?" if near else "; remove it or add the rule"))

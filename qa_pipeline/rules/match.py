@@ -46,12 +46,14 @@ class Match:
     similarity: float
 
 
+@lru_cache(maxsize=65536)
 def _plain(text: str) -> tuple[str, list[int]]:
     """Text without spaces and punctuation, and the original index of each kept character."""
     keep = [(i, ch) for i, ch in enumerate(text) if not _SKIP.match(ch)]
     return "".join(ch for _, ch in keep), [i for i, _ in keep]
 
 
+@lru_cache(maxsize=4096)
 def _collapse(syl: str) -> str:
     for pat, rep in _CLOSE:
         syl = pat.sub(rep, syl)
@@ -68,22 +70,33 @@ def syllable_cost(a: str, b: str) -> float:
     return min(1.0, Levenshtein.normalized_distance(a, b))
 
 
-def _align(phrase: tuple[str, ...], text: tuple[str, ...]) -> tuple[float, int, int]:
-    """Best local alignment of the whole phrase inside text: (cost, start, end) in syllables."""
-    m, n = len(phrase), len(text)
+@lru_cache(maxsize=65536)
+def _row(syl: str, text: tuple[str, ...]) -> tuple[float, ...]:
+    """The cost of ``syl`` against every syllable of a text (reused across phrases and windows)."""
+    return tuple([syllable_cost(syl, t) for t in text])
+
+
+def _align(phrase: tuple[str, ...], text: tuple[str, ...], lo: int = 0, hi: int | None = None
+           ) -> tuple[float, int, int]:
+    """Best local alignment of the whole phrase inside ``text[lo:hi]``: (cost, start, end) in
+    syllables, relative to ``lo``."""
+    hi = len(text) if hi is None else hi
+    m, n = len(phrase), hi - lo
     prev = [0.0] * (n + 1)
     start_prev = list(range(n + 1))
     for i in range(1, m + 1):
+        costs = _row(phrase[i - 1], text)
         cur = [float(i)] + [0.0] * n
         start_cur = [0] * (n + 1)
-        p = phrase[i - 1]
+        left, left_start = float(i), 0
         for j in range(1, n + 1):
-            best, origin = prev[j - 1] + syllable_cost(p, text[j - 1]), start_prev[j - 1]
+            best, origin = prev[j - 1] + costs[lo + j - 1], start_prev[j - 1]
             if prev[j] + 1.0 < best:
                 best, origin = prev[j] + 1.0, start_prev[j]
-            if cur[j - 1] + 1.0 < best:
-                best, origin = cur[j - 1] + 1.0, start_cur[j - 1]
-            cur[j], start_cur[j] = best, origin
+            if left + 1.0 < best:
+                best, origin = left + 1.0, left_start
+            cur[j] = left = best
+            start_cur[j] = left_start = origin
         prev, start_prev = cur, start_cur
     end = min(range(1, n + 1), key=lambda j: (prev[j], -j)) if n else 0
     return (prev[end] if n else float(m)), start_prev[end], end
@@ -125,18 +138,28 @@ def _pinyin_hits(p_plain: str, t_plain: str, tolerance: float) -> tuple[tuple[in
         tolerance = 0.0
     if len(ps) != len(p_plain) or len(ts) != len(t_plain) or len(ts) < len(ps) - 1:
         return ()  # pinyin did not map one syllable per character: no safe alignment
+    if tolerance == 0.0:  # homophones only: the same result as the alignment below, found directly
+        m = len(ps)
+        last = next((j for j in range(len(ts) - m, -1, -1) if ts[j:j + m] == ps), None)
+        return () if last is None else ((last, last + m, 1.0),)
+    # a fuzzy hit keeps at least one syllable exactly, and more when the tolerance is tight (any
+    # other syllable costs at least 1/6): skip texts without them, align only around them
+    have = set(ts)
+    need = max(1, len(ps) - int(tolerance * len(ps) * 6 + 1e-9))
+    if sum(1 for p in ps if p in have) < need:
+        return ()
     hits: list[tuple[int, int, float]] = []
-    offset = 0
-    while offset < len(ts):
-        cost, s, e = _align(ps, ts[offset:])
-        share = cost / len(ps)
-        if share > tolerance + 1e-9 or e <= s:
-            break
-        # a fuzzy hit must keep at least one syllable exactly (else it is just noise)
-        exact = sum(1 for a, b in zip(ps, ts[offset + s: offset + e]) if a == b)
-        if exact or cost == 0:
-            hits.append((offset + s, offset + e, 1.0 - share))
-        offset += e
+    for lo, hi in _windows(ps, ts, margin=2):
+        offset = lo
+        while offset < hi:
+            cost, s, e = _align(ps, ts, offset, hi)
+            share = cost / len(ps)
+            if share > tolerance + 1e-9 or e <= s:
+                break
+            exact = sum(1 for a, b in zip(ps, ts[offset + s: offset + e]) if a == b)
+            if exact or cost == 0:
+                hits.append((offset + s, offset + e, 1.0 - share))
+            offset += e
     return tuple(hits)
 
 
@@ -149,6 +172,11 @@ def _to_match(phrase: str, text: str, index: list[int], hit: tuple[int, int, flo
 
 def nearest(phrases: list[str], text: str) -> Match | None:
     """The closest any of ``phrases`` comes to ``text`` (for explaining a miss)."""
+    return _nearest(tuple(phrases), text)
+
+
+@lru_cache(maxsize=16384)
+def _nearest(phrases: tuple[str, ...], text: str) -> Match | None:
     best: Match | None = None
     t_plain, index = _plain(text)
     if not t_plain:
@@ -156,12 +184,33 @@ def nearest(phrases: list[str], text: str) -> Match | None:
     ts = pinyin(t_plain)
     if len(ts) != len(t_plain):
         return None
-    for phrase in phrases:
+    # phrases sharing a syllable with the text, aligned around the shared syllables (any close
+    # miss shares one); all phrases over the whole text only when none shares a syllable
+    have = set(ts)
+    sharing = [p for p in phrases if set(pinyin(_plain(p)[0])) & have]
+    for phrase in sharing or phrases:
         p_plain, _ = _plain(phrase)
         if not p_plain:
             continue
-        cost, s, e = _align(pinyin(p_plain), ts)
-        sim = max(0.0, 1.0 - cost / len(p_plain))
-        if e > s and (best is None or sim > best.similarity):
-            best = Match(phrase, index[s], index[e - 1] + 1, text[index[s]: index[e - 1] + 1], "nearest", round(sim, 3))
+        ps = pinyin(p_plain)
+        for lo, hi in (_windows(ps, ts) if sharing else [(0, len(ts))]):
+            cost, s, e = _align(ps, ts, lo, hi)
+            s, e = s + lo, e + lo
+            sim = max(0.0, 1.0 - cost / len(p_plain))
+            if e > s and (best is None or sim > best.similarity):
+                best = Match(phrase, index[s], index[e - 1] + 1, text[index[s]: index[e - 1] + 1], "nearest",
+                             round(sim, 3))
     return best
+
+
+def _windows(ps: tuple[str, ...], ts: tuple[str, ...], margin: int = 0) -> list[tuple[int, int]]:
+    """Stretches of the text around the syllables it shares with the phrase, merged."""
+    m = len(ps) + margin
+    spans = sorted((max(0, j - m), min(len(ts), j + m + 1)) for j, t in enumerate(ts) if t in ps)
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out

@@ -8,6 +8,7 @@ from ..metrics import last_speech_window, speech_rate
 from ..timeline import clip, total
 from ..types import Interval, Metrics, Utterance
 from . import schema as S
+from .voice_values import VOICE_METRICS, voice_value
 
 MIN_REST_SPEECH_S = 10.0
 
@@ -18,6 +19,8 @@ def metric_value(spec: S.Metric, utts: Sequence[Utterance], metrics: Metrics
     who = spec.speaker
     mine = [u for u in utts if who == "any" or u.speaker == who]
     name = spec.name
+    if name in VOICE_METRICS:
+        return voice_value(spec, utts, metrics)
     if name == "speech_rate_cpm":
         rate = speech_rate(mine) if mine else None
         return rate, [], f"{who} speech rate (characters/min)", f"{who} did not speak"

@@ -13,12 +13,14 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
-from .engine import Context, Ev, Outcome
+from ..types import Finding
+from .context import Cond, Context, Outcome, evidence, unknown_speaker
 from .match import find
 
 _VALUE = re.compile(r"[0-9A-Z]{3,}")
 _NAME_AFTER = re.compile(r"(?:是|叫|为)[\u4e00-\u9fff]{2,3}")
 _READOUT = re.compile(r"[0-9X]{6,}")
+_ECHO_MIN = 0.8  # Levenshtein similarity above which a value read out is the caller's own, read back
 
 
 def _other(speaker: str) -> str:
@@ -57,39 +59,58 @@ def _supplied(ctx: Context, i: int, last_request: int | None) -> set[str]:
     return found
 
 
+def _echoed(value: str, heard: list[str]) -> bool:
+    return any(Levenshtein.normalized_similarity(value, c) >= _ECHO_MIN for c in heard)
+
+
+def _confidential_values(ctx: Context, i: int) -> list[str]:
+    """Confidential entities in utterance ``i`` (a card after 还款卡号, an address, a phone…)."""
+    return [e.text for e in ctx.entities[i] if e.type in ctx.rules.privacy.confidential_entities]
+
+
 def identity_verified(spec, ctx: Context) -> Outcome:
-    """Holds when every disclosure by ``spec.speaker`` follows enough identifiers for its tier."""
+    """Holds when every disclosure by ``spec.speaker`` follows enough identifiers for its tier.
+
+    A verify-only tier (保密信息) is also disclosed, without any of its cues, when the speaker
+    reads out a confidential entity the caller had not said (a card number after 扣款账户, an
+    address).
+    """
     priv = ctx.rules.privacy
     teller, caller = spec.speaker, _other(spec.speaker)
-    have: dict[str, Ev] = {}
+    have: dict[str, Finding] = {}
     last_request: int | None = None
+    heard_from_caller: list[str] = []
     hits, misses = [], []
     for i, u in enumerate(ctx.utts):
         if u.speaker == caller or (caller == "any" and u.speaker != teller):
+            heard_from_caller += _confidential_values(ctx, i) + _READOUT.findall(u.text)
             for name in sorted(_supplied(ctx, i, last_request) - set(have)):
-                have[name] = Ev(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
+                have[name] = evidence(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
             continue
         if teller != "any" and u.speaker != teller:
             continue
         if _said(ctx, i, priv.request_markers):
             last_request = i
             continue
+        volunteered = [v for v in _confidential_values(ctx, i) if not _echoed(v, heard_from_caller)]
         for tier_name, tier in priv.tiers.items():
             cue = _said(ctx, i, tier.cues)
+            if not cue and tier.verify_only and volunteered:
+                cue = "confidential data read out"
             if not cue:
                 continue
             n_ok = len(have) >= tier.needs_any
             one_ok = not tier.needs_one_of or any(k in have for k in tier.needs_one_of)
             got = "、".join(priv.identifiers[k].label for k in have) or "none"
             if n_ok and one_ok:
-                hits.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) after identifiers: {got}",
-                               matched=cue))
+                hits.append(evidence(u.span, u.speaker, u.text,
+                                     f"disclosed {tier.label} (「{cue}」) after identifiers: {got}", matched=cue))
             else:
                 need = f"{tier.needs_any} identifier(s)"
                 if tier.needs_one_of:
                     need += " including " + " or ".join(priv.identifiers[k].label for k in tier.needs_one_of)
-                misses.append(Ev(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before verification: "
-                                 f"needs {need}; supplied so far: {got}", matched=cue))
+                misses.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before "
+                                       f"verification: needs {need}; supplied so far: {got}", matched=cue))
     return Outcome(not misses, hits, misses)
 
 
@@ -105,7 +126,7 @@ def confidential_readout(spec, ctx: Context) -> Outcome:
     heard_from_caller: list[str] = []
     hits, misses = [], []
     for i, u in enumerate(ctx.utts):
-        values = [e.text for e in ctx.entities[i] if e.type in priv.confidential_entities]
+        values = _confidential_values(ctx, i)
         if u.speaker != teller:
             heard_from_caller += values + _READOUT.findall(u.text)
             continue
@@ -117,11 +138,26 @@ def confidential_readout(spec, ctx: Context) -> Outcome:
         if not values or (_said(ctx, i, priv.request_markers) and not cue):
             continue
         for v in values:
-            echoed = any(Levenshtein.normalized_similarity(v, c) >= 0.8 for c in heard_from_caller)
+            echoed = _echoed(v, heard_from_caller)
             what = f"「{cue}」" if cue else "a confidential number"
             if echoed:
-                misses.append(Ev(u.span, u.speaker, u.text, f"read back {what} the caller had said (verification)", v))
+                misses.append(evidence(u.span, u.speaker, u.text,
+                                       f"read back {what} the caller had said (verification)", v))
             else:
-                hits.append(Ev(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only verify "
-                                 "what the caller says (只能核对，不能主动告知)", v))
+                hits.append(evidence(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only "
+                                     "verify what the caller says (只能核对，不能主动告知)", v))
     return Outcome(bool(hits), hits, misses)
+
+
+def needs_privacy(check):
+    """An evaluator for a privacy operator: ``n/a`` without a ``privacy`` block or without speaker roles."""
+    def run(cond: Cond, ctx: Context) -> Outcome:
+        if ctx.rules.privacy is None:
+            return Outcome(None, reason="no 'privacy' block is loaded (tiers and identifiers); add one to the rules")
+        if cond.spec.speaker != "any" and not ctx.roles_known:
+            return unknown_speaker(cond.spec)
+        return check(cond.spec, ctx)
+
+    run.__name__ = check.__name__
+    run.__doc__ = check.__doc__
+    return run

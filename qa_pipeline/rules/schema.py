@@ -14,17 +14,37 @@ A rule file is YAML::
         forbid: <condition>     # … or fails when this holds (exactly one of the two)
     disable: [speech.rate]      # switch off rules loaded earlier (e.g. the defaults)
 
-A condition is a mapping with exactly one operator key; see :data:`OPERATORS` and the
+A condition is a mapping with exactly one operator key; the operators (each with its model
+here and its evaluator) are registered in :mod:`qa_pipeline.rules.operators`; see the
 README's rule-file reference.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from .patterns import compile_pattern
+from .voice_values import VOICE_METRICS
+
+from .sheet_ops import Knowledge, KnowledgeCheck, ResponseGap
 
 Who = Literal["agent", "customer", "any"]
+Party = Literal["agent", "customer"]
+
+
+def _valid_pattern(v: str | None) -> str | None:
+    if v is not None:
+        compile_pattern(v)  # ValueError with the fix
+    return v
+
+
+def _one_party(v: Any) -> Any:
+    if v == "any":
+        raise ValueError("speaker 'any' makes this check always pass (everyone is both the teller and the caller); "
+                         "use 'agent' or 'customer'")
+    return v
 
 
 class _Strict(BaseModel):
@@ -91,20 +111,21 @@ class Phrases(Scope):
 
 
 class Regex(Scope):
+    """A regular expression (``re`` syntax), compiled once at load and bounded in time (see :mod:`.patterns`)."""
+
     pattern: str
     at_least: int | None = Field(None, ge=1)
     at_most: int | None = Field(None, ge=0)
+    _compiled: Any = PrivateAttr(None)
 
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        import re
+    _compiles = field_validator("pattern")(_valid_pattern)
 
-        try:
-            re.compile(v)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
-        return v
+    def model_post_init(self, __context: Any) -> None:
+        self._compiled = compile_pattern(self.pattern)
+
+    @property
+    def compiled(self):
+        return self._compiled
 
 
 class Before(_Strict):
@@ -131,6 +152,7 @@ class NoneAfter(_Strict):
 
 METRICS = ("speech_rate_cpm", "closing_rate_ratio", "longest_silence_s", "silence_total_s", "silence_count",
            "interruptions", "overtalk_total_s", "talk_share")
+METRICS = METRICS + VOICE_METRICS  # pitch, held syllables, pauses, clarity, level, sentiment (voice.yaml)
 
 
 class Metric(_Strict):
@@ -145,6 +167,8 @@ class Metric(_Strict):
     below: float | None = None
     at_most: float | None = None
     outside: tuple[float, float] | None = None
+    confidence: float | None = Field(None, ge=0, le=1, description="how far this measurement tells the item "
+                                     "(0–1), scaled down when little speech stands behind it; shown on the evidence")
 
     @model_validator(mode="after")
     def _some(self) -> Metric:
@@ -173,21 +197,17 @@ class AroundSilence(_Strict):
 class IdentityVerified(_Strict):
     """Every disclosure by ``speaker`` comes after enough identifiers for its tier (see ``privacy``)."""
 
-    speaker: Who = "agent"
+    speaker: Party = "agent"
+
+    _one = field_validator("speaker", mode="before")(_one_party)
 
 
 class ConfidentialReadout(_Strict):
     """``speaker`` reads out confidential data the other party had not said first."""
 
-    speaker: Who = "agent"
+    speaker: Party = "agent"
 
-
-OPERATORS: dict[str, type[BaseModel] | None] = {
-    "all": None, "any": None, "not": None,
-    "phrases": Phrases, "regex": Regex, "before": Before, "followed_by": FollowedBy, "none_after": NoneAfter,
-    "metric": Metric, "entity": EntityCond, "around_silence": AroundSilence,
-    "identity_verified": IdentityVerified, "confidential_readout": ConfidentialReadout,
-}
+    _one = field_validator("speaker", mode="before")(_one_party)
 
 Severity = Literal["minor", "major", "critical"]
 
@@ -238,6 +258,28 @@ class EntityFormats(_Strict):
     claim_number_pattern: str | None = None
     claim_number_cues: list[str] | None = None
     name_cues: list[str] | None = None
+    account_cues: list[str] | None = None
+    id_cues: list[str] | None = None
+    phone_cues: list[str] | None = None
+    cued_min_digits: int | None = Field(None, ge=4, le=30)
+
+    _patterns = field_validator("policy_number_pattern", "claim_number_pattern")(_valid_pattern)
+
+
+class PartialCredit(_Strict):
+    """A failure with at most ``hits_at_most`` violations earns ``points`` (status ``partial``)."""
+
+    points: float = Field(gt=0)
+    hits_at_most: int = Field(1, ge=1)
+
+
+class Confidence(_Strict):
+    """How often each verdict of the item is right: a prior per verdict (see rules/checklist.yaml)."""
+
+    pass_: float = Field(0.9, ge=0, le=1, alias="pass")
+    fail: float = Field(0.9, ge=0, le=1)
+    na: float = Field(0.9, ge=0, le=1, alias="n/a")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ChecklistItem(_Strict):
@@ -247,6 +289,12 @@ class ChecklistItem(_Strict):
     points: float = Field(0, ge=0)
     deduct_per_hit: float | None = Field(None, gt=0)
     fatal: bool = False
+    # the whole-sheet semantics (qa_pipeline/scoring.py): see rules/checklist.yaml
+    deduct: float | None = Field(None, gt=0, description="a failure costs this many points, once")
+    group: str | None = Field(None, description="items that share one deduction and a floor of 0")
+    partial: PartialCredit | None = None
+    optional: bool = Field(False, description="the check may be absent (n/a, confidence 0, not a silent pass)")
+    confidence: Confidence = Field(default_factory=lambda: Confidence())
 
     @model_validator(mode="after")
     def _one(self) -> ChecklistItem:
@@ -272,6 +320,7 @@ class Flagging(_Strict):
 class Checklist(_Strict):
     name: str
     total_points: float = 100
+    low_confidence_below: float = Field(0.6, ge=0, le=1, description="items less sure than this go to low_confidence")
     flag: Flagging = Flagging()
     sections: list[Section] = Field(min_length=1)
 
@@ -297,4 +346,5 @@ class RuleFile(_Strict):
     entities: EntityFormats | None = None
     privacy: Privacy | None = None
     checklist: Checklist | None = None
+    knowledge: Knowledge | None = None
     role_cues: list[RoleCue] = Field(default_factory=list)

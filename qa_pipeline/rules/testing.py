@@ -14,27 +14,32 @@
 Lines: ``A:`` agent, ``C:`` customer, ``A@400:`` at 400 characters a minute (default
 240), ``[12.0-15.5] A:`` with exact times; ``(silence 35)`` puts 35 s of silence before
 the next line and ``(overlap 1.5)`` starts the next line 1.5 s before the previous ends.
+``(voice agent pitch_range_st=2.5 held_final=1)`` states the agent's voice measurements for
+the case (a dialogue has no audio; see :func:`qa_pipeline.prosody.voice_for_test`).
 Other ``#`` lines are comments.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import RuleError
+from ..files import Unreadable, read_text
 from ..metrics import measure
+from ..prosody import voice_for_test
 from ..text import count_chars, normalize, to_simplified
 from ..types import Utterance
-from . import run_rule
-from .engine import Context
+from .engine import Context, run_rule
 from .loader import RuleSet
 
 _LINE = re.compile(r"^(?:\[(?P<s>[\d.]+)\s*-\s*(?P<e>[\d.]+)\]\s*)?(?P<who>[AC])(?:@(?P<cpm>\d+))?\s*[:：]\s*(?P<text>.*)$")
 _DIRECTIVE = re.compile(r"^\((silence|overlap)\s+([\d.]+)\)$")
+_VOICE = re.compile(r"^\(voice\s+(agent|customer)\s+((?:[a-z_]+\s*=\s*-?[\d.]+[\s,]*)+)\)$")
 _EXPECT = re.compile(r"^#\s*(ruleid|ok|na)\s*:\s*(.+)$")
 GAP_S = 0.6
+MAX_TEST_BYTES = 4 << 20
 DEFAULT_CPM = 240.0
 EXPECTED_STATUS = {"ruleid": "fail", "na": "n/a"}
 
@@ -45,6 +50,7 @@ class Case:
     line: int
     expect: list[tuple[str, str]] = field(default_factory=list)  # (kind, rule id)
     utterances: list[Utterance] = field(default_factory=list)
+    voice: dict[str, dict[str, float]] = field(default_factory=dict)  # (voice agent k=v …) lines
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,11 @@ def parse_tests(path: Path) -> list[Case]:
     cases: list[Case] = []
     case: Case | None = None
     clock, pending_gap = 0.0, GAP_S
-    for n, raw in enumerate(path.read_text("utf-8").splitlines(), 1):
+    try:
+        text = read_text(path, max_bytes=MAX_TEST_BYTES, what="rule test file")
+    except Unreadable as exc:
+        raise RuleError(path, str(exc)) from None
+    for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if line == "---":
             case, clock, pending_gap = None, 0.0, GAP_S
@@ -81,13 +91,18 @@ def parse_tests(path: Path) -> list[Case]:
             continue
         if line.startswith("#"):
             continue
+        if m := _VOICE.match(line):
+            pairs = re.findall(r"([a-z_]+)\s*=\s*(-?[\d.]+)", m.group(2))
+            case.voice.setdefault(m.group(1), {}).update({k: float(v) for k, v in pairs})
+            continue
         if m := _DIRECTIVE.match(line):
             pending_gap = float(m.group(2)) if m.group(1) == "silence" else -float(m.group(2))
             continue
         m = _LINE.match(line)
         if not m:
             raise RuleError(path, f"cannot read '{line}'; expected 'A: text', 'C: text', '(silence N)', "
-                                  "'(overlap N)', '# ruleid: id', '# ok: id' or '---'", line=n)
+                                  "'(overlap N)', '(voice agent name=value …)', '# ruleid: id', '# ok: id' "
+                                  "or '---'", line=n)
         raw_text = to_simplified(m.group("text"))
         if m.group("s"):
             start, end = float(m.group("s")), float(m.group("e"))
@@ -113,7 +128,13 @@ def run_tests(folder: Path, rules: RuleSet) -> list[CaseResult]:
             utts = tuple(sorted(case.utterances, key=lambda u: u.start))
             speech = {s: [u.span for u in utts if u.speaker == s] for s in ("agent", "customer")}
             end = max(u.end for u in utts) + 0.5
-            ctx = Context(utts, measure(utts, speech, None, end), rules)
+            metrics = measure(utts, speech, None, end)
+            if case.voice:
+                try:
+                    metrics = replace(metrics, prosody=voice_for_test(case.voice))
+                except ValueError as exc:
+                    raise RuleError(path, str(exc), line=case.line) from None
+            ctx = Context(utts, metrics, rules)
             for kind, rid in case.expect:
                 if rid not in rules.rules:
                     raise RuleError(path, f"test names unknown rule '{rid}'", line=case.line, rule=rid)

@@ -12,13 +12,16 @@ import datetime as dt
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import StoreError
 from . import tables as t
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000
@@ -120,7 +123,7 @@ class Store:
     def revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 
-        with self._connect() as conn:
+        with self.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def upgrade(self, target: str = "head") -> None:
@@ -136,13 +139,18 @@ class Store:
                              f"(newest {self.head()}); upgrade qa-pipeline before using this database")
         if current == (self.head() if target == "head" else target):
             return
-        with self._write() as conn:
+        with self.transaction() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
-    def _connect(self) -> Iterator[sa.Connection]:
+    def connect(self) -> Iterator[sa.Connection]:
+        """A connection for reading (each statement sees committed data; SQLite: no lock held between them).
+
+        >>> with store.connect() as conn:  # doctest: +SKIP
+        ...     report = calls.stored_report(conn, "c01")
+        """
         try:
             with self.engine.connect() as conn:
                 yield conn
@@ -151,11 +159,22 @@ class Store:
             # database": --db pointed at some other file); integrity/programming errors are bugs, not the store's
             if not isinstance(exc, sa.exc.OperationalError) and type(exc) is not sa.exc.DatabaseError:
                 raise
-            raise StoreError(f"{self.label}: {exc.orig}; check the path/URL and that the database is reachable") from None
+            msg = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+            if "full" in msg or "disk I/O" in msg or "No space" in msg:
+                raise StoreError(f"{self.label}: cannot write ({msg}); free space on its disk and run again "
+                                 "(what was stored is kept)") from None
+            raise StoreError(f"{self.label}: {msg}; check the path/URL and that the database is reachable") from None
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self._connect() as conn:
+    def transaction(self) -> Iterator[sa.Connection]:
+        """One write transaction: every statement inside commits together, or none does (an exception rolls
+        back). On SQLite it starts with ``BEGIN IMMEDIATE``, so concurrent writers queue instead of failing and
+        what is read inside cannot change before the write. The store's functions take the connection it yields.
+
+        >>> with store.transaction() as tx:  # doctest: +SKIP
+        ...     reviews.add_event(tx, event, state)
+        """
+        with self.connect() as conn:
             conn.execution_options(qa_write=True)
             with conn.begin():
                 yield conn
@@ -164,25 +183,32 @@ class Store:
         """Run a SELECT into a pandas DataFrame."""
         import pandas as pd
 
-        with self._connect() as conn:
+        with self.connect() as conn:
             return pd.read_sql(query, conn, params=params)
 
     # -- batch runs --------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> int:
         row = {"started_at": utcnow(), "status": "running", "n_found": 0, "n_scored": 0, "n_skipped": 0,
                "n_failed": 0, "n_flagged": 0, "audio_s": 0.0, **fields}
-        with self._write() as conn:
+        with self.transaction() as conn:
             return int(conn.execute(sa.insert(t.batch_runs).values(row)).inserted_primary_key[0])
 
     def update_run(self, run_id: int, **fields: Any) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(sa.update(t.batch_runs).where(t.batch_runs.c.run_id == run_id).values(fields))
+
+    def running_runs(self, host: str) -> dict[int, dict]:
+        """``run_id → options`` of the runs on ``host`` still marked ``running``."""
+        r = t.batch_runs.c
+        with self.connect() as conn:
+            rows = conn.execute(sa.select(r.run_id, r.options).where(r.status == "running", r.host == host))
+            return {int(run_id): (opts if isinstance(opts, dict) else {}) for run_id, opts in rows}
 
     # -- calls -------------------------------------------------------------------------------
     def call_states(self) -> dict[str, tuple]:
         """``call_id → (status, content_sha256, rules_version, model_key)`` for every stored call."""
         c = t.calls.c
-        with self._connect() as conn:
+        with self.connect() as conn:
             rows = conn.execute(sa.select(c.call_id, c.status, c.content_sha256, c.rules_version, c.model_key))
             return {r[0]: tuple(r[1:]) for r in rows}
 
@@ -190,7 +216,7 @@ class Store:
         q = sa.select(sa.func.count()).select_from(t.calls)
         if status:
             q = q.where(t.calls.c.status == status)
-        with self._connect() as conn:
+        with self.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
     def save_call(self, row: dict[str, Any], children: dict[str, list[dict]] | None = None) -> None:
@@ -200,7 +226,7 @@ class Store:
         call_id = row["call_id"]
         for attempt in (1, 2):
             try:
-                with self._write() as conn:
+                with self.transaction() as conn:
                     for table in t.CHILD_TABLES:
                         conn.execute(sa.delete(table).where(table.c.call_id == call_id))
                     done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
@@ -218,13 +244,13 @@ class Store:
                     raise
 
     def report(self, call_id: str) -> dict | None:
-        """The stored JSON report of one call."""
-        with self._connect() as conn:
+        """The stored JSON report of one call (``None`` if there is none)."""
+        with using(self) as conn:
             return conn.execute(sa.select(t.reports.c.report).where(t.reports.c.call_id == call_id)).scalar()
 
     def save_sample(self, sample_id: str, rows: list[dict]) -> None:
         now = utcnow()
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(sa.delete(t.review_samples).where(t.review_samples.c.sample_id == sample_id))
             if rows:
                 conn.execute(sa.insert(t.review_samples),
@@ -233,7 +259,7 @@ class Store:
     def save_ranks(self, ranks: dict[str, float], model: str) -> None:
         """Replace the queue ranker's estimates (``call_id → probability the flag is confirmed``)."""
         now = utcnow()
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(sa.delete(t.call_ranks))
             if ranks:
                 conn.execute(sa.insert(t.call_ranks), [{"call_id": k, "p_confirmed": v, "model": model, "ranked_at": now}
@@ -241,3 +267,26 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+# -- for the store's modules: a query runs on a Store (its own connection) or inside a caller's transaction --
+DB = Union[Store, sa.Connection]
+
+
+@contextmanager
+def using(db: DB, *, write: bool = False) -> Iterator[sa.Connection]:
+    """``db``'s connection. A connection (from ``transaction()``) is used as it is, so a query joins the caller's
+    transaction; a :class:`Store` opens one, for reading or (``write``) in a transaction of its own."""
+    if isinstance(db, sa.Connection):
+        yield db
+    else:
+        with (db.transaction() if write else db.connect()) as conn:
+            yield conn
+
+
+def frame(db: DB, query: Any) -> "pd.DataFrame":
+    """Run a SELECT into a pandas DataFrame."""
+    import pandas as pd
+
+    with using(db) as conn:
+        return pd.read_sql(query, conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from .db import utcnow
 
 META_COLUMNS = ("agent_id", "agent_name", "team", "direction", "queue")

@@ -17,7 +17,7 @@ batch_runs = sa.Table(
     sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("started_at", sa.DateTime, nullable=False),  # UTC
     sa.Column("finished_at", sa.DateTime),
-    sa.Column("status", sa.String(16), nullable=False),  # running | finished | interrupted
+    sa.Column("status", sa.String(16), nullable=False),  # running | finished | interrupted | killed | failed
     sa.Column("source", sa.Text),
     sa.Column("host", sa.String(255)),
     sa.Column("qa_version", sa.String(32)),
@@ -25,7 +25,7 @@ batch_runs = sa.Table(
     sa.Column("model_key", sa.String(255)),
     sa.Column("workers", sa.Integer),
     sa.Column("scheduler", sa.String(255)),
-    sa.Column("options", sa.JSON),
+    sa.Column("options", sa.JSON),  # pid, rescore, store_sensitive, threads; "error" when the run failed
     sa.Column("n_found", sa.Integer, nullable=False, default=0),
     sa.Column("n_scored", sa.Integer, nullable=False, default=0),
     sa.Column("n_skipped", sa.Integer, nullable=False, default=0),
@@ -184,4 +184,94 @@ call_ranks = sa.Table(
     sa.Column("p_confirmed", sa.Float, nullable=False),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("ranked_at", sa.DateTime, nullable=False),  # UTC
+)
+
+# -- the QA manager's month (migration 0004): ACD call records, agent states, exams, coaching, cases --
+
+# One row per call the ACD offered (``qa import-calls``); recordings join on call_id. The caller's
+# number is never stored: ``caller_hash`` is an HMAC of its digits with the store's salt.
+call_records = sa.Table(
+    "call_records", metadata,
+    sa.Column("call_id", sa.String(255), primary_key=True),
+    sa.Column("caller_hash", sa.String(64)),
+    sa.Column("agent_id", sa.String(64)),
+    sa.Column("agent_name", sa.String(255)),
+    sa.Column("team", sa.String(255)),
+    sa.Column("queue", sa.String(255)),
+    sa.Column("direction", sa.String(16)),  # inbound | outbound
+    sa.Column("offered_at", sa.DateTime, nullable=False),  # call-center local time
+    sa.Column("answered_at", sa.DateTime),  # NULL: abandoned (or missed by the agent)
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("hold_s", sa.Float),
+    sa.Column("acw_s", sa.Float),
+    sa.Column("transferred", sa.Boolean),
+    sa.Column("survey_score", sa.Integer),  # 1-5, NULL: no survey
+    sa.Column("meta", sa.JSON),
+    sa.Column("row_sha", sa.String(64), nullable=False),  # what was imported (re-import is a no-op)
+    sa.Column("imported_at", sa.DateTime, nullable=False),  # UTC
+    sa.Index("ix_call_records_offered", "offered_at"),
+    sa.Index("ix_call_records_agent", "agent_id", "offered_at"),
+    sa.Index("ix_call_records_caller", "caller_hash", "offered_at"),
+)
+
+# Agent state log intervals: signed_in (签入), busy (示忙), break (小休), or the ACD's own name.
+agent_states = sa.Table(
+    "agent_states", metadata,
+    sa.Column("agent_id", sa.String(64), primary_key=True),
+    sa.Column("state", sa.String(32), primary_key=True),
+    sa.Column("start_at", sa.DateTime, primary_key=True),
+    sa.Column("end_at", sa.DateTime, nullable=False),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+# Training exam results (培训考试), for the appraisal.
+agent_exams = sa.Table(
+    "agent_exams", metadata,
+    sa.Column("agent_id", sa.String(64), primary_key=True),
+    sa.Column("taken_on", sa.Date, primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("exam", sa.String(255)),
+    sa.Column("imported_at", sa.DateTime, nullable=False),
+)
+
+# Store-wide settings of the KPI features (the caller-hash salt).
+kpi_settings = sa.Table(
+    "kpi_settings", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# A coaching task: a reviewer asks an agent to work on one check, with example calls attached.
+coaching_tasks = sa.Table(
+    "coaching_tasks", metadata,
+    sa.Column("task_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("agent_id", sa.String(64), nullable=False),
+    sa.Column("check_id", sa.String(128)),
+    sa.Column("note", sa.Text),
+    sa.Column("assigned_by", sa.String(128), nullable=False),
+    sa.Column("assigned_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("status", sa.String(16), nullable=False),  # open | acknowledged | closed
+    sa.Column("acknowledged_at", sa.DateTime),
+    sa.Column("acknowledged_by", sa.String(128)),
+    sa.Column("ack_comment", sa.Text),
+    sa.Index("ix_coaching_tasks_agent", "agent_id", "status"),
+)
+
+coaching_calls = sa.Table(
+    "coaching_calls", metadata,
+    sa.Column("task_id", sa.Integer, sa.ForeignKey("coaching_tasks.task_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id"), primary_key=True),
+)
+
+# The case library: recordings tagged excellent (优秀) or poor (不合格) with a comment.
+case_library = sa.Table(
+    "case_library", metadata,
+    sa.Column("case_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id"), nullable=False),
+    sa.Column("tag", sa.String(16), nullable=False),  # excellent | poor
+    sa.Column("check_id", sa.String(128)),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("added_by", sa.String(128), nullable=False),
+    sa.Column("added_at", sa.DateTime, nullable=False),  # UTC
+    sa.Index("ix_case_library_tag", "tag", "added_at"),
 )

@@ -69,14 +69,14 @@ function renderFindings(report, review) {
       el("span", {class: "muted"}, c.id + (c.points_possible ? " · " + fmtNum(c.points) + "/" + c.points_possible + " pts" : "")));
     const block = el("div", {class: "finding " + c.status, "data-check": c.id}, head, el("div", {class: "why"}, c.summary || ""));
     if (c.status === "pass" || (c.status === "fail" && !(c.findings || []).length)) block.append(decisionRow(c.id, review));
-    if (c.status === "fail" || c.status === "pass") {
+    if (c.status === "fail" || c.status === "partial" || c.status === "pass") {
       items.forEach(([kind, f], n) => {
         const span = f.span;
         block.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => span && seek(span.start)},
           el("div", {}, span ? fmtTime(span.start) + "–" + fmtTime(span.end) + " " : "", f.speaker ? "(" + f.speaker + ") " : "",
             f.quote ? el("span", {class: "quote"}, f.quote) : null),
           el("div", {class: "why"}, kind === "evidence" ? "evidence: " + (f.why || "") : f.why || ""),
-          kind === "finding" && c.status === "fail" ? decisionRow(c.id + "#" + n, review) : null));
+          kind === "finding" && (c.status === "fail" || c.status === "partial") ? decisionRow(c.id + "#" + n, review) : null));
       });
     }
     out.push(block);
@@ -88,7 +88,7 @@ function renderChecklist(report, review) {
   const rows = (report.checks || []).map(c => {
     let pts = c.points !== null && c.points !== undefined ? fmtNum(c.points) + " / " + c.points_possible : "– / " + (c.points_possible || "–");
     let cell = pts;
-    if (c.status === "manual") {
+    if (c.status === "manual" || (c.confidence !== null && c.confidence !== undefined && c.confidence < 0.6)) {
       const input = el("input", {type: "number", min: 0, max: c.points_possible, step: 0.5, style: "width:70px", "data-manual": c.id,
         value: review.manual[c.id] !== undefined ? review.manual[c.id] : ""});
       cell = el("span", {}, input, " / " + c.points_possible, el("button", {onclick: () => send("manual", c.id, input.value)}, "Save"));

@@ -5,25 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import time
-import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from .cli import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, _options,
-                  app, err, handle_errors)
-from .errors import EXIT_PARTIAL
-
-DbOption = Annotated[str, typer.Option("--db", help="Results database: a SQLite file, or a SQLAlchemy URL "
-                                                    "(postgresql+psycopg://user@host/qa).", envvar="QA_DB")]
-
-
-def table_console() -> Console:
-    """stdout for tables: the terminal's width, or 160 columns in a log or pipe (not rich's 80)."""
-    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+from ..errors import EXIT_INTERRUPTED, EXIT_PARTIAL
+from .common import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DateFrom, DateTo, DbOption, DeviceOpt,
+                     Format, ModelOpt, RulesDir, check_folder, check_output, err, one_line, print_frame, say_error,
+                     scoring_options, table_console)
 
 
 def _sigterm(*_):  # a scheduler's stop is a Ctrl-C: record the run as interrupted, keep what is stored
@@ -89,8 +80,6 @@ def _print_summary(s, out: Console) -> None:
         out.print(f"  … and {len(s.failures) - 50} more failures (see the calls table, status 'failed')")
 
 
-@app.command()
-@handle_errors
 def batch(
     folder: Annotated[Path, typer.Argument(help="Folder of recordings (searched recursively).")],
     db: DbOption = "qa.db",
@@ -119,18 +108,18 @@ def batch(
     config: ConfigFile = None,
 ) -> None:
     """Score every recording in a folder into the results database; resumable, one bad file never stops it."""
-    from .batch import BatchOptions, discover, run_batch
-    from .store import Store
+    from ..batch import BatchOptions, discover, run_batch
+    from ..store import Store
 
-    opts = _options(config, rules, agent_channel, model=model, device=device.value if device else None,
-                    compute_type=compute_type, beam_size=beam_size, threads=threads)
+    opts = scoring_options(config, rules, agent_channel, device=device, model=model, compute_type=compute_type,
+                           beam_size=beam_size, threads=threads)
     found = discover(folder, include=tuple(include or ()), exclude=tuple(exclude or ()), manifest=manifest,
                      name_pattern=name_pattern)
     store = Store(db)
     out = Console(highlight=False, soft_wrap=True)
     progress = _Progress(len(found.jobs) + len(found.missing), Console(stderr=True))
     for w in found.warnings:
-        err.print(f"note: {w}", markup=False)
+        err.print(one_line(f"note: {w}"), markup=False)
     signal.signal(signal.SIGTERM, _sigterm)
     try:
         summary = run_batch(found, store, opts, BatchOptions(workers=workers, scheduler=scheduler, rescore=rescore,
@@ -138,8 +127,8 @@ def batch(
                             source=str(folder.resolve()), on_event=progress)
     except KeyboardInterrupt:
         progress.close()  # the bar first, then the message under it
-        err.print("interrupted: what was stored is kept; run the same command again to finish", markup=False)
-        raise typer.Exit(130) from None
+        say_error("interrupted: what was stored is kept; run the same command again to finish")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         progress.close()
     _print_summary(summary, out)
@@ -147,84 +136,46 @@ def batch(
         raise typer.Exit(EXIT_PARTIAL)
 
 
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    xlsx = "xlsx"
-    parquet = "parquet"
-
-
-DateFrom = Annotated[Optional[str], typer.Option("--from", help="First day (YYYY-MM-DD) (default: the first call).")]
-DateTo = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive (default: the last call).")]
-
-
-# What fits a terminal; every column is in the csv/xlsx/parquet output.
-TERMINAL_COLUMNS = {
-    "days": ["day", "calls", "audio_h", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
-             "agent_interrupt_rate", "failed_files"],
-    "agents": ["agent_id", "agent_name", "team", "calls", "aht_s", "mean_score", "flagged", "fatal", "silence_rate",
-               "agent_interrupt_rate"],
-    "teams": ["team", "calls", "aht_s", "mean_score", "flagged_rate", "fatal", "silence_rate", "agent_interrupt_rate"],
-    "checks": ["check_id", "applicable", "fails", "fail_rate", "hits", "not_applicable", "trend_per_week"],
-    "calibration": ["check_id", "calls_judged", "agreed", "disputed", "precision_rate", "kappa_auto_human",
-                    "kappa_reviewers"],
-    "review sample": ["call_id", "agent_id", "started_at", "duration_s", "score", "reason", "stratum"],
-}
-
-
-def _print_frame(title: str, df, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", show_lines=False)
-    cols = [c for c in TERMINAL_COLUMNS.get(title, list(df.columns)) if c in df.columns]
-    for c in cols:
-        table.add_column(str(c), overflow="fold", no_wrap=c in ("day", "started_at", "check_id"))
-    for _, row in df.iterrows():
-        table.add_row(*[_cell(row[c], c) for c in cols])
-    console.print(table)
-    if len(cols) < len(df.columns):
-        console.print(f"  ({len(df.columns) - len(cols)} more columns with --format csv, xlsx or parquet)")
-
-
-def _cell(v, col: str) -> str:
-    import math
-
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    if isinstance(v, float):
-        if "rate" in col or col.startswith("fail_rate:") or col.endswith("_share"):
-            return f"{v * 100:.1f}%"
-        return f"{v:.2f}" if abs(v) < 10 else f"{v:.1f}"
-    return str(v)
-
-
-@app.command()
-@handle_errors
 def report(
     db: DbOption = "qa.db",
     date_from: DateFrom = None,
     date_to: DateTo = None,
     view: Annotated[Optional[list[str]], typer.Option(help="Views to show: days, agents, teams, checks, "
-                                                           "check_days, calibration (default: all).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view) "
-                                                         "or parquet.")] = Format.table,
+                                                           "check_days, calibration (default: all); kpi, "
+                                                           "appraisal, training_needs, coaching (call records).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table (terminal), csv, xlsx (a sheet per view), "
+                                                         "parquet, or html (the monthly report).")] = Format.table,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for csv/parquet, file or folder for "
                                                                     "xlsx (default: ./qa-report).")] = None,
     charts: Annotated[Optional[Path], typer.Option(help="Also draw PNG trend charts into this folder.")] = None,
+    period_name: Annotated[Optional[str], typer.Option("--period", help="'month' (the month of --from, else the last with data) "
+                                                       "or YYYY-MM; --format html writes the monthly report.")] = None,
+    weights: Annotated[Optional[Path], typer.Option(help="Appraisal weights YAML (default: the seed sheet).")] = None,
 ) -> None:
     """Per day, agent, team and check: calls, scores, flagged, fail rates, 通话均长/静音率/抢话率."""
-    from .reports import VIEWS, Period, build_report, parse_day, write_charts, write_report
-    from .store import Store
+    from ..reports import VIEWS, Period, build_report, parse_day, write_charts, write_report
+    from ..store import Store
 
+    from .kpi import KPI_VIEWS, kpi_report_views, month_period, monthly_report
+
+    if fmt in (Format.csv, Format.parquet):
+        check_folder(out, "--out")
+    check_folder(charts, "--charts")
     period = Period(parse_day(date_from), parse_day(date_to))
     wanted = view or list(VIEWS)
-    unknown = [v for v in wanted if v not in VIEWS]
+    unknown = [v for v in wanted if v not in VIEWS and v not in KPI_VIEWS]
     if unknown:
-        from .errors import InputError
+        from ..errors import UsageError
 
-        raise InputError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS)}")
+        raise UsageError(f"unknown view {', '.join(unknown)}; choose from {', '.join(VIEWS + KPI_VIEWS)}")
     store = Store(db, create=False)
-    views = {k: v for k, v in build_report(store, period).items() if k in wanted}
+    if period_opt := month_period(store, period, period_arg=period_name, fmt=fmt.value):
+        period = period_opt
+    if fmt == Format.html:
+        typer.echo(str(monthly_report(store, period, out, weights=weights)))
+        return
+    views = {k: v for k, v in build_report(store, period).items() if k in wanted} if set(wanted) - set(KPI_VIEWS) else {}
+    views.update(kpi_report_views(store, period, [v for v in wanted if v in KPI_VIEWS], weights=weights))
     console = table_console()
     n_calls = int(views["days"]["calls"].sum()) if "days" in views and not views["days"].empty else None
     if fmt == Format.table:
@@ -235,7 +186,7 @@ def report(
             if df.empty:
                 console.print(f"{name}: no scored calls in this period")
             else:
-                _print_frame(name, df, console)
+                print_frame(name, df, console)
     else:
         for path in write_report(views, fmt.value, out or Path("qa-report")):
             typer.echo(str(path))
@@ -245,8 +196,6 @@ def report(
             typer.echo(str(path))
 
 
-@app.command()
-@handle_errors
 def sample(
     db: DbOption = "qa.db",
     date_from: DateFrom = None,
@@ -256,7 +205,8 @@ def sample(
     margin: Annotated[Optional[float], typer.Option(help="E: accepted error of the mean score, in points; "
                                                          "then n ≥ z²σ²/E².")] = None,
     confidence: Annotated[float, typer.Option(help="Confidence giving z (0.95 → 1.96).")] = 0.95,
-    sigma: Annotated[Optional[float], typer.Option(help="σ of the score (default: estimated from the calls).")] = None,
+    sigma: Annotated[Optional[float], typer.Option(min=0, help="σ of the score (default: estimated from the "
+                                                               "calls).")] = None,
     per_agent: Annotated[int, typer.Option(min=0, help="At least this many calls per agent (seeds: 5–15 "
                                                        "a month).")] = 0,
     no_flagged: Annotated[bool, typer.Option("--no-flagged", help="Do not add every flagged/fatal call.")] = False,
@@ -265,10 +215,11 @@ def sample(
     save: Annotated[Optional[str], typer.Option(help="Store the sample under this name (for the review page).")] = None,
 ) -> None:
     """Calls for human review: all flagged and fatal, plus a MITLA-balanced random sample."""
-    from .reports import Period, load_calls, parse_day
-    from .sampling import SampleOptions, draw_sample
-    from .store import Store
+    from ..reports import Period, load_calls, parse_day
+    from ..sampling import SampleOptions, draw_sample
+    from ..store import Store
 
+    check_output(out)
     store = Store(db, create=False)
     calls = load_calls(store, Period(parse_day(date_from), parse_day(date_to)))
     s = draw_sample(calls, SampleOptions(rate=rate, margin_points=margin, confidence=confidence, sigma_points=sigma,
@@ -283,12 +234,17 @@ def sample(
     counts = s.calls["reason"].value_counts().to_dict() if not s.calls.empty else {}
     console.print("chosen: " + (", ".join(f"{v} {k}" for k, v in counts.items()) or "none"))
     if not s.calls.empty:
-        _print_frame("review sample", s.calls, console)
-        _print_frame("balance (MITLA): share of calls vs share of the random sample", s.balance, console)
+        print_frame("review sample", s.calls, console)
+        print_frame("balance (MITLA): share of calls vs share of the random sample", s.balance, console)
     if out:
-        s.calls.to_csv(out, index=False, encoding="utf-8-sig")
+        from ..sanitize import csv_safe
+
+        csv_safe(s.calls).to_csv(out, index=False, encoding="utf-8-sig")
         typer.echo(str(out))
     if save:
         store.save_sample(save, [{"call_id": r.call_id, "reason": r.reason, "stratum": r.stratum}
                                  for r in s.calls.itertuples()])
         typer.echo(f"saved sample '{save}' ({len(s.calls)} calls)")
+
+
+COMMANDS = (batch, report, sample)

@@ -9,34 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import app, handle_errors
-from .cli_batch import DbOption, table_console
-from .errors import ConfigError
-
-
-def load_users(path: Path):
-    """``users.yaml``: a list of ``{name, token, role, sensitive}`` (roles: agent, reviewer, senior, admin)."""
-    import yaml
-
-    from .review.state import ROLES, User
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the users file ({exc})") from None
-    users = {}
-    for i, u in enumerate(data.get("users") or [], 1):
-        if not isinstance(u, dict) or not u.get("name") or not u.get("token"):
-            raise ConfigError(f"{path}: user {i} needs a name and a token")
-        role = u.get("role", "reviewer")
-        if role not in ROLES:
-            raise ConfigError(f"{path}: user '{u['name']}' has role '{role}'; use one of {', '.join(ROLES)}")
-        if len(str(u["token"])) < 16:
-            raise ConfigError(f"{path}: user '{u['name']}': a token must be at least 16 characters")
-        users[str(u["token"])] = User(str(u["name"]), role, bool(u.get("sensitive", False)))
-    if not users:
-        raise ConfigError(f"{path}: no users; list them under 'users:'")
-    return users
+from ..errors import ConfigError
+from .common import ConfigFile, DbOption, RulesDir, one_line, table_console
 
 
 def _loopback(host: str) -> bool:
@@ -48,8 +22,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-@app.command()
-@handle_errors
 def review(
     db: DbOption = "qa.db",
     host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --token or --users.")] = "127.0.0.1",
@@ -59,13 +31,16 @@ def review(
     user: Annotated[str, typer.Option(help="Your name in the audit trail (local use / --token).")] = "reviewer",
     role: Annotated[str, typer.Option(help="Your role: reviewer, senior (rules on appeals), admin.")] = "senior",
     sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Show unmasked data (if the store has it).")] = False,
+    rules: RulesDir = None,
+    config: ConfigFile = None,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
 
-    from .review.app import create_app
-    from .review.state import ROLES, User
-    from .store import Store
+    from ..review.app import create_app
+    from ..review.state import ROLES, User
+    from ..review.users import load_users
+    from ..store import Store
 
     if role not in ROLES:
         raise ConfigError(f"role '{role}' is not one of {', '.join(ROLES)}")
@@ -78,14 +53,15 @@ def review(
         raise ConfigError(f"refusing to serve recordings on {host} without access control; "
                           "add --token auto (or --users users.yaml), or bind 127.0.0.1")
     store = Store(db, create=False)
-    web = create_app(store, table, User(user, role, sensitive))
+    from ..options import pipeline_options
+
+    rules_dir = pipeline_options(config, rules_dir=rules).rules_dir  # masks with the project's entity formats
+    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir)
     url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
     typer.echo(f"review page: {url}  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
-@app.command()
-@handle_errors
 def calibrate(
     db: DbOption = "qa.db",
     train: Annotated[bool, typer.Option("--train/--no-train", help="Also train the queue ranker on the decisions.")] = True,
@@ -94,8 +70,8 @@ def calibrate(
     """How often reviewers confirm each check (precision, Cohen's kappa); learn to rank the queue from it."""
     from rich.table import Table
 
-    from .review.calibration import MODEL_FILE, agreement, rank_calls, train_ranker
-    from .store import Store
+    from ..review.calibration import MODEL_FILE, agreement, rank_calls, train_ranker
+    from ..store import Store
 
     store = Store(db, create=False)
     a = agreement(store)
@@ -117,7 +93,7 @@ def calibrate(
                       kappa(c["kappa_reviewers"]))
     out.print(table)
     for note in a.get("notes") or ():
-        out.print(f"note: {note}", markup=False)
+        out.print(one_line(f"note: {note}"), markup=False)
     if not train:
         return
     m = train_ranker(store, models_dir)
@@ -132,3 +108,6 @@ def calibrate(
     ranks = rank_calls(store, models_dir / MODEL_FILE)
     store.save_ranks(ranks, m.get("trained_at", "model"))
     out.print(f"ranked {len(ranks)} flagged calls awaiting review (queue sort 'likely confirmed')")
+
+
+COMMANDS = (review, calibrate)

@@ -1,0 +1,98 @@
+"""The review page's queue in SQL: scored calls filtered, counted by review status, sorted and paged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import tables as t
+from .db import DB, using
+from .results import in_period
+
+_c, _r, _k = t.calls.c, t.call_reviews.c, t.checks.c
+_REVIEW_STATUS = sa.func.coalesce(_r.status, "pending")
+SORTS: dict[str, tuple] = {
+    "priority": (_c.fatal.desc(), _c.flagged.desc(), _c.score.asc(), _c.started_at.desc()),
+    "score": (_c.score.asc(), _c.call_id),
+    "-score": (_c.score.desc(), _c.call_id),
+    "started_at": (_c.started_at.asc(), _c.call_id),
+    "-started_at": (_c.started_at.desc(), _c.call_id),
+    "agent": (_c.agent_id.asc(), _c.started_at.desc()),
+    "likely": (t.call_ranks.c.p_confirmed.desc().nulls_last(), _c.fatal.desc(), _c.score.asc()),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which scored calls the queue shows (``None``: any). ``own_agent``: only this agent's calls (an agent's view).
+    ``review_status`` narrows the items, not the counts by status."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    own_agent: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    failed_check: str | None = None
+    fatal: bool | None = None
+    flagged: bool | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    review_status: str | None = None
+
+
+def queue_options(db: DB) -> dict[str, list]:
+    """The queue's filter choices: ``agents`` [{id, name}], ``teams``, ``checks`` (automatic ones)."""
+    with using(db) as conn:
+        agents = conn.execute(sa.select(_c.agent_id, sa.func.max(_c.agent_name)).where(_c.status == "scored")
+                              .group_by(_c.agent_id).order_by(_c.agent_id)).all()
+        teams = conn.execute(sa.select(_c.team).where(_c.status == "scored").distinct().order_by(_c.team)).scalars()
+        checks = conn.execute(sa.select(_k.check_id).where(_k.status != "manual").distinct().order_by(_k.check_id)
+                              ).scalars()
+        return {"agents": [{"id": a, "name": n} for a, n in agents if a], "teams": [x for x in teams if x],
+                "checks": list(checks)}
+
+
+def _conditions(f: QueueFilter) -> list:
+    conds = [_c.status == "scored", in_period(_c.started_at, f.start, f.end)]
+    for column, value in ((_c.agent_id, f.own_agent), (_c.agent_id, f.agent), (_c.team, f.team),
+                          (_c.fatal, f.fatal), (_c.flagged, f.flagged)):
+        if value is not None and value != "":
+            conds.append(column == value)
+    if f.failed_check:
+        conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
+    if f.min_score is not None:
+        conds.append(_c.score >= f.min_score)
+    if f.max_score is not None:
+        conds.append(_c.score <= f.max_score)
+    return conds
+
+
+def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1, size: int = 50) -> dict[str, Any]:
+    """One page of the queue: ``total`` (matching ``f``), ``items`` (call fields, ``review_status``,
+    ``final_score``, ``reviewer``, ``p_confirmed``) and ``counts`` over ``f`` without its review status
+    (``all``, ``flagged``, ``fatal``, ``by_status``). ``sort`` is one of :data:`SORTS`."""
+    conds = _conditions(f)
+    base = t.calls.outerjoin(t.call_reviews, _r.call_id == _c.call_id).outerjoin(
+        t.call_ranks, t.call_ranks.c.call_id == _c.call_id)
+    facet_q = (sa.select(_REVIEW_STATUS.label("s"), sa.func.count(), sa.func.sum(sa.cast(_c.flagged, sa.Integer)),
+                         sa.func.sum(sa.cast(_c.fatal, sa.Integer))).select_from(base).where(sa.and_(*conds))
+               .group_by("s"))
+    if f.review_status:
+        conds.append(_REVIEW_STATUS == f.review_status)
+    q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
+                   _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
+                   t.call_ranks.c.p_confirmed)
+         .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
+    with using(db) as conn:
+        facets = conn.execute(facet_q).all()
+        total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
+        rows = [dict(x) for x in conn.execute(q).mappings()]
+    for x in rows:
+        x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
+    by_status = {s: n for s, n, _, _ in facets}
+    return {"total": total, "page": page, "size": size, "items": rows,
+            "counts": {"all": sum(by_status.values()), "flagged": sum(x or 0 for _, _, x, _ in facets),
+                       "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
