@@ -50,9 +50,12 @@ class DiarizeOptions:
         and its windows resemble both voices by at least ``overlap_both`` (cosine).
     overlap_min_s : mixed speech at a speaker change at least this long is a possible overlap.
     threads : CPU threads for the encoder (0 = torch's default).
+    content_roles : when the voices cannot be told apart, give each turn a role by what it
+        says (:mod:`qa_pipeline.role_classifier`) instead of leaving speakers unknown.
     """
 
     enabled: bool = True
+    content_roles: bool = True
     window_s: float = 1.2
     hop_s: float = 0.2
     min_turn_s: float = 0.5

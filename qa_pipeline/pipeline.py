@@ -12,11 +12,13 @@ from typing import Literal
 
 
 from .audio import AudioOptions, load_audio
+from .correct import CorrectionOptions, correct_channels
 from .bleed import BleedOptions
 from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
 from .errors import TranscriptError
 from .metrics import MetricsOptions, measure
+from .mono import CONTENT_OVERTALK
 from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
 from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
@@ -25,7 +27,7 @@ from .separation import name_speakers, separate
 from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
-from .types import AudioInfo, CallReport, Interval, SpeakerAssignment
+from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class PipelineOptions:
     audio, asr, metrics, diarize, prosody, bleed, denoise : options of each stage (``diarize``: mono
         calls; ``prosody``: the voice measurements behind rules/voice.yaml; ``bleed``: echo between
         stereo channels; ``denoise``: noisy stereo channels).
+    correct : the transcript correction pass (ASR homophones → vocabulary terms).
     """
 
     agent_channel: Literal["auto", "left", "right"] = "auto"
@@ -49,6 +52,7 @@ class PipelineOptions:
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
+    correct: CorrectionOptions = field(default_factory=CorrectionOptions)
     bleed: BleedOptions = field(default_factory=BleedOptions)
     denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
 
@@ -100,11 +104,15 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     t2 = time.perf_counter()
     channels = transcribe_tracks(sep.tracks, asr, sep.speech)
     t3 = time.perf_counter()
-    sep, channels = name_speakers(sep, channels, rules=rules, tolerance=rules.tolerance)
+    sep, channels = name_speakers(sep, channels, rules=rules, tolerance=rules.tolerance,
+                                  content_roles=options.diarize.content_roles)
     speakers = sep.assignment
+    channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
     metrics = measure(utterances, sep.speech, sep.tracks, rec.duration_s, options.metrics,
                       overtalk_method=sep.overtalk_method)
+    if speakers.method == "mono, roles by content":
+        metrics = replace(metrics, overtalk=OvertalkStats(available=False, reason=CONTENT_OVERTALK))
     t4 = time.perf_counter()
     metrics = replace(metrics, prosody=measure_prosody(sep.tracks, sep.speech, utterances, options.prosody))
     t5 = time.perf_counter()

@@ -108,7 +108,8 @@ def _utterance(u: Utterance, options: EntityOptions | None) -> Utterance:
         raw = text  # the normalized text showed an entity the raw text hides: keep nothing raw
     pieces = _words(u.words, lambda w: w.text, options, text != u.text)
     words = u.words if pieces is None else tuple(replace(w, text=p) for w, p in zip(u.words, pieces))
-    return replace(u, text=text, raw_text=raw, words=words)
+    corrections = tuple(redact_data(c, options) for c in u.corrections)  # heard/term masked like the text
+    return replace(u, text=text, raw_text=raw, words=words, corrections=corrections)
 
 
 def _utterance_dict(u: dict, options: EntityOptions | None) -> dict:

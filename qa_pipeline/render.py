@@ -74,7 +74,7 @@ def render(report: CallReport, console: Console | None = None) -> None:
     else:
         lines.append(f"overtalk: unavailable ({o.reason})")
     sp = report.speakers
-    if sp is not None and sp.method == "mono diarization":
+    if sp is not None and sp.method in ("mono diarization", "mono, roles by content"):
         style = "yellow" if sp.role_level == "low" else "dim"
         lines.append(f"[{style}]speakers: {escape(terminal_text(sp.detail))}; role confidence {sp.role_confidence:.2f} ({sp.role_level})[/]")
     d = report.diagnostics

@@ -30,7 +30,7 @@ from .channels import decide_agent_channel
 from .denoise import DenoiseOptions, denoise
 from .diarize import DiarizeOptions
 from .errors import ConfigError
-from .mono import MonoSplit, name_roles, split_voices, unseparated
+from .mono import MonoSplit, name_roles, roles_by_content, split_voices, unseparated, verify_roles
 from .transcribe import ChannelResult, TranscribeOptions, detect_speech
 from .types import Interval, SpeakerAssignment
 
@@ -52,6 +52,7 @@ class Separation:
     agent_channel : ``left``/``right`` for stereo once known, else ``None``.
     diagnostics : facts for ``report.diagnostics`` (echo level, spans dropped as echo…).
     split : the mono diarization behind the tracks (``None`` for stereo).
+    dual_mono : the recording was two identical channels (scored as mono).
     """
 
     tracks: dict[str, np.ndarray]
@@ -61,6 +62,7 @@ class Separation:
     agent_channel: str | None = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
     split: MonoSplit | None = None
+    dual_mono: bool = False
 
     @property
     def stereo(self) -> bool:
@@ -119,16 +121,17 @@ def separate(rec: Recording, asr: TranscribeOptions, *, agent_channel: str = "au
         return Separation({"unknown": track}, speech, SpeakerAssignment(
             method="mono, not separated",
             detail=("dual mono (both channels identical)" if rec.dual_mono else "mono: one track")
-            + ", speakers not separated (diarization is off)"))
+            + ", speakers not separated (diarization is off)"), dual_mono=rec.dual_mono)
     dia = diarize if diarize.threads else replace(diarize, threads=asr.threads)
     split = split_voices(track, speech["unknown"], dia)
     if split.diarization.separable:
-        return Separation(split.tracks, split.speech, split=split)
-    return Separation({"unknown": track}, speech, unseparated(split, rec.dual_mono), split=split)
+        return Separation(split.tracks, split.speech, split=split, dual_mono=rec.dual_mono)
+    return Separation({"unknown": track}, speech, unseparated(split, rec.dual_mono), split=split,
+                      dual_mono=rec.dual_mono)
 
 
-def name_speakers(sep: Separation, channels: dict[str, ChannelResult], *, rules=None,
-                  tolerance: float = 0.2) -> tuple[Separation, dict[str, ChannelResult]]:
+def name_speakers(sep: Separation, channels: dict[str, ChannelResult], *, rules=None, tolerance: float = 0.2,
+                  content_roles: bool = True) -> tuple[Separation, dict[str, ChannelResult]]:
     """Name provisional tracks ``agent``/``customer`` from what was said on them.
 
     Parameters
@@ -137,17 +140,27 @@ def name_speakers(sep: Separation, channels: dict[str, ChannelResult], *, rules=
     channels : ASR results keyed as ``sep.tracks``.
     rules : the loaded rules (their ``role_cues`` decide the agent channel on ``auto``).
     tolerance : pinyin tolerance for the cues.
+    content_roles : mono: check diarized roles against what each turn says, and give look-alike
+        voices roles turn by turn (:func:`qa_pipeline.mono.roles_by_content`).
 
     Returns
     -------
     (Separation, channels)
         Both keyed by role.
     """
+    if sep.split is not None and sep.split.diarization.separable:
+        renamed, tracks, speech, assignment, method = name_roles(channels, sep.split, tolerance=tolerance)
+        if content_roles:  # look-alike voices split wrongly: roles by content instead
+            _, by_content = verify_roles(renamed, sep.split, sep.dual_mono)
+            if by_content is not None:
+                renamed, tracks, speech, assignment = by_content
+        return replace(sep, tracks=tracks, speech=speech, assignment=assignment, overtalk_method=method), renamed
+    if sep.split is not None and content_roles and channels["unknown"].utterances:
+        renamed, tracks, speech, assignment = roles_by_content(channels["unknown"], sep.tracks["unknown"], sep.split,
+                                                               sep.dual_mono)
+        return replace(sep, tracks=tracks, speech=speech, assignment=assignment), renamed
     if sep.assignment is not None:
         return sep, channels
-    if sep.split is not None:
-        renamed, tracks, speech, assignment, method = name_roles(channels, sep.split, tolerance=tolerance)
-        return replace(sep, tracks=tracks, speech=speech, assignment=assignment, overtalk_method=method), renamed
     decision = decide_agent_channel(channels["left"].utterances, channels["right"].utterances,
                                     rules=rules, tolerance=tolerance)
     name = {"left": "agent", "right": "customer"} if decision.agent_channel == "left" else \

@@ -42,12 +42,28 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """One ASR homophone replaced by a vocabulary term (宝费 → 保费) in an utterance's text.
+
+    ``start``/``end`` index the corrected ``text``; ``how`` is ``homophone`` (same
+    pinyin), ``fuzzy`` (close syllables) or ``digits`` (digit sounds after 工号/尾号).
+    """
+
+    heard: str
+    term: str
+    start: int
+    end: int
+    how: str
+
+
+@dataclass(frozen=True)
 class Utterance:
     """What one speaker said in one stretch of speech.
 
     ``start``/``end`` come from voice activity detection (precise), ``words`` from
     Whisper's alignment. ``text`` is normalized (Simplified, half-width, numbers as
-    digits); ``raw_text`` is Whisper's text after Simplified conversion only.
+    digits) and corrected (ASR homophones → vocabulary terms, each listed in
+    ``corrections``); ``raw_text`` is Whisper's text after Simplified conversion only.
     """
 
     speaker: Speaker
@@ -57,6 +73,7 @@ class Utterance:
     raw_text: str
     words: tuple[Word, ...] = ()
     rate_cpm: float | None = None
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def span(self) -> Interval:

@@ -51,6 +51,7 @@ class RuleSet:
     checklist_file: str | None = None
     knowledge: Any = None  # sheet_ops.Knowledge (rules/knowledge.yaml): topics an answer is judged against
     vocabulary: tuple[str, ...] = ()
+    corrections: tuple[str, ...] = ()  # extra terms for the transcript correction pass (list 'corrections')
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
     version: str = ""
@@ -225,6 +226,7 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
         if doc.role_cues:
             rs.role_cues = tuple(_role_cue(c, lists, file, lines, i) for i, c in enumerate(doc.role_cues))
         rs.vocabulary = tuple(dict.fromkeys(rs.vocabulary + tuple(w.strip() for w in doc.vocabulary if w.strip())))
+    rs.corrections = tuple(dict.fromkeys(w.strip() for w in lists.get("corrections", []) if w.strip()))
     files = [str(f) for f, _, _ in docs]
     rs.files, rs.version = tuple(files), digest.hexdigest()[:16]
     _cross_check(rs)
