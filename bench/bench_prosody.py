@@ -63,12 +63,11 @@ def trackers(path: Path) -> None:
     import parselmouth
 
     from qa_pipeline.audio import load_audio
-    from qa_pipeline.pipeline import speaker_tracks
     from qa_pipeline.prosody import speaker_prosody
     from qa_pipeline.transcribe import TranscribeOptions, detect_speech
 
     rec = load_audio(path)
-    x = speaker_tracks(rec, "left")["agent"]
+    x = rec.channels[0]  # the agent's channel of the sample
     speech = detect_speech(x, TranscribeOptions())
     sr = rec.rate
     print(f"\npitch trackers on the agent channel of {path.name} ({x.size / sr:.0f} s, "

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError
-from .kpi import NONE, KpiOptions, _bounds, busy_time, missed_calls, prepare_records
+from .kpi import NONE, KpiOptions, load_period, missed_calls
 
 DEFAULT_WEIGHTS = """\
 # 呼叫中心质量考核标准 (seed 002): 质检 70 / 示忙 10 / 漏接 5 / 通话均长 5 / 满意度 5 / 培训考试 5
@@ -180,16 +180,11 @@ def agent_measures(store, start: dt.date, end: dt.date, options: KpiOptions | No
     """Per agent, every measure a component can read, for calls from ``start`` to ``end`` (inclusive);
     and the center's figures (``aht_s``) the relative measures compare with."""
     from .kpi import aggregate
-    from .store.kpi import agent_directory, load_agent_states, load_call_records, load_exams, qa_scores
+    from .store.kpi import agent_directory, load_exams, qa_scores
 
     options = options or KpiOptions()
     weights = weights or load_weights()
-    lo, hi = _bounds(start, end)
-    directory = agent_directory(store)
-    teams = {a: tm for a, tm in zip(directory["agent_id"], directory["team"]) if isinstance(tm, str) and tm}
-    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h), inbound_only=True)
-    prepared = prepare_records(records, options, teams=teams, until=hi)
-    busy = busy_time(load_agent_states(store, lo, hi), options)
+    teams, prepared, busy, lo, hi = load_period(store, start, end, options)
     qa = qa_scores(store, lo, hi)
     agents = sorted(set(prepared["agent_id"]) - {NONE} | set(qa["agent_id"].dropna()))
     m = pd.DataFrame({"agent_id": agents}).set_index("agent_id")
@@ -217,7 +212,7 @@ def agent_measures(store, start: dt.date, end: dt.date, options: KpiOptions | No
     for col in MEASURES:
         if col not in m:
             m[col] = np.nan
-    names = directory.set_index("agent_id")
+    names = agent_directory(store).set_index("agent_id")
     m.insert(0, "agent_name", m.index.map(names["agent_name"]) if not names.empty else None)
     m.insert(1, "team", m.index.map(lambda a: teams.get(a, NONE)))
     return m.reset_index(), {"aht_s": center_aht}

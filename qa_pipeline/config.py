@@ -42,6 +42,8 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
                         "overlap_min_s", "content_roles"},
             "prosody": {"pitch_floor_hz", "pitch_ceiling_hz", "drawl_ratio", "drawl_min_s", "pause_min_s",
                         "long_pause_s", "hold_s", "low_prob", "min_voiced_s"},
+            "bleed": {"enabled", "margin_db", "min_corr", "gate"},
+            "denoise": {"enabled", "max_snr_db"},
             "rules": {"dir"},
             "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"},
             "review": {"tz", "appeal_days"}}

@@ -140,6 +140,20 @@ def prepare_records(records: pd.DataFrame, options: KpiOptions, *, teams: dict[s
     return out
 
 
+def load_period(store, start: dt.date, end: dt.date, options: KpiOptions):
+    """A period's inbound records, prepared, and the agents' busy time: ``(teams, prepared, busy, lo, hi)``
+    (``teams`` maps agent → team; records run ``fcr_window_h`` past the end so repeat calls are seen)."""
+    from .store.kpi import agent_directory, load_agent_states, load_call_records
+
+    lo, hi = _bounds(start, end)
+    directory = agent_directory(store)
+    teams = {a: tm for a, tm in zip(directory["agent_id"], directory["team"]) if isinstance(tm, str) and tm}
+    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h), inbound_only=True)
+    prepared = prepare_records(records, options, teams=teams, until=hi)
+    busy = busy_time(load_agent_states(store, lo, hi), options)
+    return teams, prepared, busy, lo, hi
+
+
 def busy_time(states: pd.DataFrame, options: KpiOptions) -> pd.DataFrame:
     """Per (day, agent): ``busy_s`` (示忙) and ``signed_in_s`` (签入), each interval on the day it starts."""
     if states.empty:

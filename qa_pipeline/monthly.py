@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .appraisal import Weights, agent_measures, appraise, load_weights
-from .kpi import NONE, KpiOptions, _bounds, aggregate, busy_time, prepare_records
+from .kpi import NONE, KpiOptions, aggregate, load_period
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;max-width:1200px;
@@ -147,16 +147,11 @@ def build_monthly(store, start: dt.date, end: dt.date, *, weights: Weights | Non
     """Every table of the monthly report as DataFrames (what :func:`write_monthly` renders)."""
     from .coaching import coaching_view, training_needs
     from .reports import Period, check_view, load_calls, load_checks
-    from .store.kpi import agent_directory, list_cases, load_agent_states, load_call_records
+    from .store.kpi import list_cases
 
     options = options or KpiOptions()
     weights = weights or load_weights()
-    lo, hi = _bounds(start, end)
-    directory = agent_directory(store)
-    teams = {a: tm for a, tm in zip(directory["agent_id"], directory["team"]) if isinstance(tm, str) and tm}
-    records = load_call_records(store, lo, hi + dt.timedelta(hours=options.fcr_window_h), inbound_only=True)
-    prepared = prepare_records(records, options, teams=teams, until=hi)
-    busy = busy_time(load_agent_states(store, lo, hi), options)
+    teams, prepared, busy, lo, hi = load_period(store, start, end, options)
     out: dict = {"options": options}
     if prepared.empty:
         empty = pd.DataFrame(columns=options.columns())
@@ -170,10 +165,7 @@ def build_monthly(store, start: dt.date, end: dt.date, *, weights: Weights | Non
     # the month before, for the cards' comparison
     prev_end = start - dt.timedelta(days=1)
     prev_start = prev_end.replace(day=1) if end - start >= dt.timedelta(days=27) else prev_end - (end - start)
-    plo, phi = _bounds(prev_start, prev_end)
-    prev = prepare_records(load_call_records(store, plo, phi + dt.timedelta(hours=options.fcr_window_h),
-                                             inbound_only=True), options, teams=teams, until=phi)
-    pbusy = busy_time(load_agent_states(store, plo, phi), options)
+    _, prev, pbusy, _, _ = load_period(store, prev_start, prev_end, options)
     out["prev_center"] = (aggregate(prev.assign(center="center"), ["center"], options, pbusy) if not prev.empty
                           else pd.DataFrame(columns=options.columns()))
     out["prev_label"] = f"{prev_start:%Y-%m}" if prev_start.day == 1 else f"{prev_start} – {prev_end}"

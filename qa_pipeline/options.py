@@ -29,7 +29,7 @@ def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str 
     ----------
     config : a TOML file; ``None`` looks for ``$QA_CONFIG`` then ``./qa.toml``.
     rules_dir : a project's rules folder (over the config's ``[rules] dir``).
-    agent_channel : ``left`` or ``right`` (over the config's ``[audio] agent_channel``).
+    agent_channel : ``auto``, ``left`` or ``right`` (over the config's ``[audio] agent_channel``).
     **asr : values of the ``[asr]`` section (``model``, ``device``, ``beam_size``…); ``None`` is "not given".
 
     Returns

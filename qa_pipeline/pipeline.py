@@ -10,20 +10,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 
-from .audio import AudioOptions, Recording, load_audio
+from .audio import AudioOptions, load_audio
 from .correct import CorrectionOptions, correct_channels
+from .bleed import BleedOptions
+from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
-from .errors import ConfigError, TranscriptError
+from .errors import TranscriptError
 from .metrics import MetricsOptions, measure
-from .mono import CONTENT_OVERTALK, name_roles, roles_by_content, split_voices, unseparated, verify_roles
+from .mono import CONTENT_OVERTALK
 from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
 from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
+from .separation import name_speakers, separate
 from .sentiment import call_sentiment
-from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
+from .transcribe import TranscribeOptions, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
 from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
 
@@ -34,14 +36,16 @@ class PipelineOptions:
 
     Attributes
     ----------
-    agent_channel : which stereo channel carries the agent (``left`` = first).
+    agent_channel : which stereo channel carries the agent (``left`` = first); ``auto`` decides
+        from what each channel said (:mod:`qa_pipeline.channels`).
     rules_dir : a project's rules folder, loaded over the default rules.
-    audio, asr, metrics, diarize, prosody : options of each stage (``diarize``: mono calls;
-        ``prosody``: the voice measurements behind rules/voice.yaml).
+    audio, asr, metrics, diarize, prosody, bleed, denoise : options of each stage (``diarize``: mono
+        calls; ``prosody``: the voice measurements behind rules/voice.yaml; ``bleed``: echo between
+        stereo channels; ``denoise``: noisy stereo channels).
     correct : the transcript correction pass (ASR homophones → vocabulary terms).
     """
 
-    agent_channel: Literal["left", "right"] = "left"
+    agent_channel: Literal["auto", "left", "right"] = "auto"
     rules_dir: str | None = None
     audio: AudioOptions = field(default_factory=AudioOptions)
     asr: TranscribeOptions = field(default_factory=TranscribeOptions)
@@ -49,18 +53,8 @@ class PipelineOptions:
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
     correct: CorrectionOptions = field(default_factory=CorrectionOptions)
-
-
-def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
-    """Map channels to speakers: stereo → agent/customer, mono (or dual mono) → unknown."""
-    if agent_channel not in ("left", "right"):
-        raise ConfigError(f"agent channel '{agent_channel}' is not valid; use 'left' or 'right'")
-    if rec.n_channels == 2 and not rec.dual_mono:
-        a = 0 if agent_channel == "left" else 1
-        return {"agent": rec.channels[a], "customer": rec.channels[1 - a]}
-    if rec.n_channels == 2:
-        return {"unknown": (rec.channels[0] + rec.channels[1]) / 2}
-    return {"unknown": rec.channels[0]}
+    bleed: BleedOptions = field(default_factory=BleedOptions)
+    denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
 
 
 def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
@@ -100,54 +94,32 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         return score_transcript(path, options, call_id=call_id, rules=rules)
     t0 = time.perf_counter()
     rec = load_audio(path, options.audio)
-    tracks = speaker_tracks(rec, options.agent_channel)
     t1 = time.perf_counter()
 
     asr = options.asr
     if not asr.vocabulary:
         asr = replace(asr, vocabulary=rules.vocabulary)
-    speech = {spk: detect_speech(track, asr) for spk, track in tracks.items()}
-    stereo = "agent" in tracks
-    split = None
-    if not stereo and options.diarize.enabled:
-        dia = options.diarize if options.diarize.threads else replace(options.diarize, threads=asr.threads)
-        split = split_voices(tracks["unknown"], speech["unknown"], dia)
-        if split.diarization.separable:
-            tracks, speech = split.tracks, split.speech
+    sep = separate(rec, asr, agent_channel=options.agent_channel, diarize=options.diarize, bleed=options.bleed,
+                   noise=options.denoise)
     t2 = time.perf_counter()
-    channels = transcribe_tracks(tracks, asr, speech)
+    channels = transcribe_tracks(sep.tracks, asr, sep.speech)
     t3 = time.perf_counter()
-    overtalk_method = "stereo channels: each party on its own channel" if stereo else None
-    if split is not None and split.diarization.separable:
-        channels, tracks, speech, speakers, overtalk_method = name_roles(
-            channels, split, tolerance=rules.tolerance)
-        if options.diarize.content_roles:  # look-alike voices split wrongly: roles by content instead
-            _, by_content = verify_roles(channels, split, rec.dual_mono)
-            if by_content is not None:
-                channels, tracks, speech, speakers = by_content
-    elif split is not None and options.diarize.content_roles and channels["unknown"].utterances:
-        channels, tracks, speech, speakers = roles_by_content(channels["unknown"], tracks["unknown"], split,
-                                                              rec.dual_mono)
-    elif split is not None:
-        speakers = unseparated(split, rec.dual_mono)
-    else:
-        speakers = SpeakerAssignment(
-            method="stereo channels" if stereo else "mono, not separated",
-            detail=(f"agent on the {options.agent_channel} channel" if stereo else
-                    ("dual mono (both channels identical)" if rec.dual_mono else "mono: one track")
-                    + ", speakers not separated (diarization is off)"))
+    sep, channels = name_speakers(sep, channels, rules=rules, tolerance=rules.tolerance,
+                                  content_roles=options.diarize.content_roles)
+    speakers = sep.assignment
     channels = correct_channels(channels, rules.vocabulary + rules.corrections, options.correct)
     utterances = sorted((u for r in channels.values() for u in r.utterances), key=lambda u: (u.start, u.speaker))
-    metrics = measure(utterances, speech, tracks, rec.duration_s, options.metrics, overtalk_method=overtalk_method)
+    metrics = measure(utterances, sep.speech, sep.tracks, rec.duration_s, options.metrics,
+                      overtalk_method=sep.overtalk_method)
     if speakers.method == "mono, roles by content":
         metrics = replace(metrics, overtalk=OvertalkStats(available=False, reason=CONTENT_OVERTALK))
     t4 = time.perf_counter()
-    metrics = replace(metrics, prosody=measure_prosody(tracks, speech, utterances, options.prosody))
+    metrics = replace(metrics, prosody=measure_prosody(sep.tracks, sep.speech, utterances, options.prosody))
     t5 = time.perf_counter()
 
     info = AudioInfo(sample_rate=rec.sample_rate, channels=rec.n_channels, format=rec.format, codec=rec.codec,
                      duration_s=rec.duration_s, sha256=rec.sha256,
-                     agent_channel=options.agent_channel if stereo else None)
+                     agent_channel=sep.agent_channel)
     diagnostics = {
         "speakers": speakers.detail,
         "vad_spans": {s: len(r.speech) for s, r in channels.items()},
@@ -155,12 +127,13 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         "untranscribed_spans": [{"speaker": s, "start": round(i.start, 3), "end": round(i.end, 3)}
                                 for s, r in channels.items() for i in r.untranscribed],
         "dropped_hallucinations": [{"speaker": s, "text": t} for s, r in channels.items() for t in r.dropped],
+        **sep.diagnostics,
     }
     report = CallReport(
         call_id=call_id or Path(path).stem, file=str(path), duration_s=rec.duration_s, audio=info,
         transcript=tuple(utterances), metrics=metrics, model=model_info(asr), diagnostics=diagnostics,
         speakers=speakers,
-        timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
+        timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if sep.split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
                    "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     report = apply_rules(report, rules)
     report.timings_s["total_s"] = time.perf_counter() - t0
@@ -174,7 +147,10 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers
-    if sp is not None and sp.role_level == "low":
+    if sp is not None and sp.role_level == "low" and sp.method == "stereo channels":
+        flagged, reasons = True, reasons + (f"the agent's channel of this stereo call is uncertain (confidence "
+                                            f"{sp.role_confidence:.2f}): check which channel is the agent",)
+    elif sp is not None and sp.role_level == "low":
         flagged, reasons = True, reasons + (f"speaker roles of this mono call are uncertain (confidence "
                                             f"{sp.role_confidence:.2f}): check which voice is the agent",)
     elif sp is not None and sp.method == "mono, not separated" and sp.voice_similarity is not None:

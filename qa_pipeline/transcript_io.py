@@ -31,7 +31,7 @@ from .errors import TranscriptError
 from .files import Unreadable, read_text
 from .sanitize import terminal_text
 from .text import count_chars, normalize, to_simplified
-from .types import Utterance, Word
+from .types import Correction, Utterance, Word
 
 SPEAKERS = {"agent": "agent", "a": "agent", "坐席": "agent", "客服": "agent",
             "customer": "customer", "c": "customer", "客户": "customer", "unknown": "unknown"}
@@ -207,9 +207,27 @@ def _from_rows(path: Path, rows: list[tuple[int, object]], source: dict, duratio
                                  or not math.isfinite(rate) or rate < 0):
             raise TranscriptError(f"{path}: {where}: rate_cpm must be a number of characters a minute")
         words = _words(row.get("words"), path, where)
-        utts.append(Utterance(spk, start, end, normalize(given or raw), raw, words, rate))
+        text = normalize(given or raw)
+        utts.append(Utterance(spk, start, end, text, raw, words, rate, _corrections(row.get("corrections"), text)))
         clock = max(clock, end)
     if not utts:
         raise TranscriptError(f"{path}: no utterances")
     utts.sort(key=lambda u: (u.start, u.speaker))
     return LoadedTranscript(tuple(utts), float(duration or clock + 0.5), source)
+
+
+def _corrections(rows, text: str) -> tuple[Correction, ...]:
+    """A stored report's ``corrections[]`` (ASR homophones replaced in ``text``), kept on re-scoring.
+
+    Informational only: an entry that is malformed or no longer points at its term in the
+    text is left out, never an error."""
+    out = []
+    for c in rows if isinstance(rows, list) else ():
+        if not isinstance(c, dict):
+            continue
+        heard, term, start, end, how = (c.get(k) for k in ("heard", "term", "start", "end", "how"))
+        if (isinstance(heard, str) and isinstance(term, str) and isinstance(how, str)
+                and isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+                and 0 <= start < end <= len(text) and text[start:end] == term):
+            out.append(Correction(heard, term, start, end, how))
+    return tuple(out)

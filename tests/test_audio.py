@@ -11,7 +11,9 @@ import soundfile as sf
 
 from qa_pipeline.audio import load_audio
 from qa_pipeline.errors import EXIT_BAD_INPUT, AudioError
-from qa_pipeline.pipeline import speaker_tracks
+from qa_pipeline.diarize import DiarizeOptions
+from qa_pipeline.separation import separate
+from qa_pipeline.transcribe import TranscribeOptions
 
 from .conftest import SAMPLES
 
@@ -59,9 +61,11 @@ def test_m4a_aac(tmp_path):
 
 def test_channels_map_to_speakers():
     rec = load_audio(CALL)
-    left = speaker_tracks(rec, "left")
-    right = speaker_tracks(rec, "right")
-    assert left["agent"] is right["customer"] and left["customer"] is right["agent"]
+    left = separate(rec, TranscribeOptions(), agent_channel="left")
+    right = separate(rec, TranscribeOptions(), agent_channel="right")
+    assert left.tracks["agent"] is right.tracks["customer"] and left.tracks["customer"] is right.tracks["agent"]
+    assert left.tracks["agent"] is rec.channels[0]  # no echo on the sample: the channel untouched
+    assert (left.agent_channel, right.agent_channel) == ("left", "right")
 
 
 def test_dual_mono_is_mono(tmp_path):
@@ -69,7 +73,8 @@ def test_dual_mono_is_mono(tmp_path):
     path = tmp_path / "dual.wav"
     sf.write(path, np.concatenate([mono, mono], axis=1), 8000)
     rec = load_audio(path)
-    assert rec.dual_mono and list(speaker_tracks(rec, "left")) == ["unknown"]
+    sep = separate(rec, TranscribeOptions(), diarize=DiarizeOptions(enabled=False))
+    assert rec.dual_mono and list(sep.tracks) == ["unknown"] and sep.agent_channel is None
 
 
 def _bad(tmp_path, kind):

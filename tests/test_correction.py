@@ -94,3 +94,14 @@ def test_corrections_are_redacted_with_their_utterance(tmp_path):
     out = json.dumps(red.to_dict(), ensure_ascii=False)
     assert "13912345678" not in out and "保费" in out
     assert red.transcript[0].corrections[0].term == "保费"
+
+
+def test_corrections_survive_rescoring(tmp_path):
+    """`qa score call.json` re-scores our own report: its corrections stay listed."""
+    report = score_transcript(_dialogue(tmp_path, "y", [("A", "您好"), ("A", "好的请您收等")]), rules=RULES)
+    corrected = tuple(correct_utterances(report.transcript, TERMS))
+    path = tmp_path / "call.json"
+    path.write_text(json.dumps(replace(report, transcript=corrected).to_dict(), ensure_ascii=False), "utf-8")
+    again = score_transcript(path, rules=RULES)
+    assert [(c.heard, c.term) for u in again.transcript for c in u.corrections] == [("请您收等", "请您稍等")]
+    assert again.transcript[1].text == "好的请您稍等" and again.transcript[1].raw_text == "好的请您收等"

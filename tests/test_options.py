@@ -47,7 +47,7 @@ def test_config_then_values_win(tmp_path, monkeypatch):
     ({"beam_size": "five"}, "--beam-size"),
     ({"beam_size": 0}, "out of range"),
     ({"device": "tpu"}, "use one of: cpu, cuda, auto"),
-    ({"agent_channel": "middle"}, "use one of: left, right"),
+    ({"agent_channel": "middle"}, "use one of: auto, left, right"),
     ({"threads": 1.5}, "whole number"),
     ({"no_such_option": 1}, "unknown key"),
 ], ids=["text-for-int", "range", "device", "channel", "float-for-int", "unknown"])

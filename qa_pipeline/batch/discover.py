@@ -28,7 +28,9 @@ ALIASES = {
     "direction": ("direction", "call_direction", "呼叫方向", "方向"),
     "queue": ("queue", "队列", "业务类型", "call_type"),
     "started_at": ("started_at", "start_time", "started", "call_start", "开始时间", "通话开始时间"),
+    "agent_channel": ("agent_channel", "agent_side", "坐席声道", "座席声道"),
 }
+CHANNELS = {"left": "left", "l": "left", "左": "left", "right": "right", "r": "right", "右": "right", "auto": "auto"}
 DIRECTIONS = {"inbound": "inbound", "in": "inbound", "i": "inbound", "呼入": "inbound",
               "outbound": "outbound", "out": "outbound", "o": "outbound", "呼出": "outbound"}
 
@@ -135,6 +137,11 @@ def _clean_meta(raw: dict[str, Any]) -> dict[str, Any]:
         meta.pop("started_at", None)
     if "direction" in meta:
         meta["direction"] = DIRECTIONS.get(str(meta["direction"]).lower(), str(meta["direction"]))
+    if "agent_channel" in meta:  # this call's stereo side of the agent, over --agent-channel
+        side = CHANNELS.get(str(meta["agent_channel"]).strip().lower())
+        if side is None:
+            raise InputError(f"manifest: agent_channel '{meta['agent_channel']}' is not one of left, right, auto")
+        meta["agent_channel"] = side
     return meta
 
 

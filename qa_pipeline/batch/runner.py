@@ -154,7 +154,10 @@ class _Pool:
         self.where = "local"
 
     def submit(self, job: Job) -> Future:
-        return self.executor.submit(score_job, job.call_id, job.path, self.pipeline, self.options.store_sensitive)
+        pipeline = self.pipeline
+        if job.meta.get("agent_channel", pipeline.agent_channel) != pipeline.agent_channel:
+            pipeline = replace(pipeline, agent_channel=job.meta["agent_channel"])  # the manifest's, for this call
+        return self.executor.submit(score_job, job.call_id, job.path, pipeline, self.options.store_sensitive)
 
     def warm_up(self) -> None:
         """Load the model once before the night starts, so a missing model fails at once, not per call."""
@@ -202,7 +205,10 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     # what a stored result depends on besides its file and the rules: recordings and transcripts differ
     keys = {True: result_key(pipeline) if has_audio else None, False: result_key(pipeline, audio=False)}
 
-    def key_of(path: str) -> str | None:
+    def key_of(path: str, meta: dict | None = None) -> str | None:
+        side = (meta or {}).get("agent_channel")
+        if path and side and side != pipeline.agent_channel and not is_transcript(path):
+            return result_key(replace(pipeline, agent_channel=side))  # the manifest's side for this call
         return keys[not is_transcript(path)] if path else None
 
     summary = BatchSummary(found=len(discovery.jobs) + len(discovery.missing), warnings=list(discovery.warnings))
@@ -218,7 +224,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     def fail(job: Job | Missing, kind: str, error: str) -> None:
         """Store the call as failed, with its metadata and error; count and report it."""
         store.save_call(failure_row(job.call_id, job.path, kind=kind, error=error, size=job.size, meta=job.meta,
-                                    run_id=run_id, model_key=key_of(job.path), rules_version=rules.version))
+                                    run_id=run_id, model_key=key_of(job.path, job.meta), rules_version=rules.version))
         summary.failed += 1
         summary.failures.append((job.call_id, job.rel, error))
         emit(Event("failed", job.call_id, job.rel, summary, {"error": error, "kind": kind}))
@@ -240,7 +246,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
     def pending_jobs():
         for job in discovery.jobs:
             state = states.get(job.call_id)
-            unchanged = state and state[2:] == (rules.version, key_of(job.path))
+            unchanged = state and state[2:] == (rules.version, key_of(job.path, job.meta))
             if unchanged and state[0] == "scored" and not options.rescore:
                 try:
                     if job.sha256() == state[1]:
@@ -257,7 +263,7 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
             return
         report = res["report"]
         row, children = call_rows(report, path=job.path, size=job.size, sha256=res.get("sha256"), meta=job.meta,
-                                  run_id=run_id, model_key=key_of(job.path), processing_s=res.get("seconds"))
+                                  run_id=run_id, model_key=key_of(job.path, job.meta), processing_s=res.get("seconds"))
         store.save_call(row, children)
         summary.scored += 1
         summary.audio_s += float(report.get("duration_s") or 0.0)

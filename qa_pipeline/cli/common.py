@@ -37,6 +37,7 @@ def table_console() -> Console:
 
 
 class Channel(str, Enum):
+    auto = "auto"
     left = "left"
     right = "right"
 
@@ -59,7 +60,8 @@ RulesDir = Annotated[Optional[Path], typer.Option("--rules", file_okay=False,
                                                   help="A project's rules folder, loaded over the defaults.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", dir_okay=False,
                                                     help="TOML config file (default: $QA_CONFIG or ./qa.toml).")]
-AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent (default: left).")]
+AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent; auto decides "
+                                                                   "from what each side says (default: auto).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Registry name or path to a CTranslate2 Whisper "
                                                                  "model directory.")]
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the model runs (default: cpu).")]

@@ -55,6 +55,7 @@ class RuleSet:
     disabled: set[str] = field(default_factory=set)
     files: tuple[str, ...] = ()
     version: str = ""
+    role_cues: tuple = ()  # schema.RoleCue with "@list" phrases expanded; a later file's cues replace earlier ones
 
     def entity_options(self):
         from ..entities import EntityOptions
@@ -222,12 +223,25 @@ def load_rules(*folders: str | Path | None, defaults: bool = True) -> RuleSet:
         rs.entities = doc.entities or rs.entities
         if doc.checklist:
             rs.checklist, rs.checklist_file = doc.checklist, str(file)
+        if doc.role_cues:
+            rs.role_cues = tuple(_role_cue(c, lists, file, lines, i) for i, c in enumerate(doc.role_cues))
         rs.vocabulary = tuple(dict.fromkeys(rs.vocabulary + tuple(w.strip() for w in doc.vocabulary if w.strip())))
     rs.corrections = tuple(dict.fromkeys(w.strip() for w in lists.get("corrections", []) if w.strip()))
     files = [str(f) for f, _, _ in docs]
     rs.files, rs.version = tuple(files), digest.hexdigest()[:16]
     _cross_check(rs)
     return rs
+
+
+def _role_cue(cue, lists: dict[str, list[str]], file: Path, lines: dict, i: int):
+    """A role cue with its ``@list`` phrases expanded."""
+    phrases = []
+    for p in cue.any:
+        if p.startswith("@") and p[1:] not in lists:
+            raise RuleError(file, f"role cue '{cue.cue}': unknown list '{p}'; define it under 'lists:' (known: "
+                                  f"{', '.join(sorted(lists)) or 'none'})", line=_line_of(lines, ("role_cues", i)))
+        phrases += lists[p[1:]] if p.startswith("@") else [p]
+    return cue.model_copy(update={"any": phrases})
 
 
 def _unique_ids(rules: list[dict], file: Path, lines: dict) -> None:

@@ -325,6 +325,16 @@ class Checklist(_Strict):
     sections: list[Section] = Field(min_length=1)
 
 
+class RoleCue(_Strict):
+    """A phrase family that tells which side of a stereo call is the agent (``--agent-channel auto``)."""
+
+    cue: str = Field(min_length=1)
+    points_to: Literal["agent", "customer"]
+    weight: float = Field(gt=0, le=10)
+    any: list[str] = Field(min_length=1)
+    first_s: float | None = Field(None, gt=0)  # only in the speaker's first N seconds of the call
+
+
 class RuleFile(_Strict):
     version: Literal[1]
     description: str = ""
@@ -337,3 +347,4 @@ class RuleFile(_Strict):
     privacy: Privacy | None = None
     checklist: Checklist | None = None
     knowledge: Knowledge | None = None
+    role_cues: list[RoleCue] = Field(default_factory=list)
