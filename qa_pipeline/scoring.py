@@ -175,7 +175,7 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
     reasons = [f"fatal: {cid} failed (一票否决)" for cid in fatal]
     if score is not None and score < cl.flag.below_score and not fatal:
         reasons.append(f"score {score:g} is below {cl.flag.below_score:g}")
-    reasons += [f"{cid} failed" for cid in cl.flag.checks
+    reasons += [cl.flag.reasons.get(cid, f"{cid} failed") for cid in cl.flag.checks
                 if out.get(cid) and out[cid].status in ("fail", "partial") and cid not in fatal]
     flagged = bool(reasons) if (cl.flag.on_fatal or not fatal) else bool(reasons[len(fatal):])
     return Scored(tuple(out.values()), score, detail, flagged, tuple(reasons))
