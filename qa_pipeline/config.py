@@ -42,7 +42,7 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
                         "overlap_min_s"},
             "prosody": {"pitch_floor_hz", "pitch_ceiling_hz", "drawl_ratio", "drawl_min_s", "pause_min_s",
                         "long_pause_s", "hold_s", "low_prob", "min_voiced_s"},
-            "rules": {"dir"},
+            "rules": {"dir", "calibration"},
             "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"}}
 
 # Ranges beyond the type: (lowest, highest), None = open. Keys ending in _s or _ms are ≥ 0.
@@ -61,7 +61,7 @@ def _types() -> dict[str, dict[str, Any]]:
     pipe = typing.get_type_hints(PipelineOptions)
     out = {name: typing.get_type_hints(pipe[name]) for name in SECTIONS if name in pipe}
     out["audio"]["agent_channel"] = pipe["agent_channel"]
-    out["rules"] = {"dir": str}
+    out["rules"] = {"dir": str, "calibration": str}
     # kpi.KpiOptions (not imported: it brings pandas); busy_states as "busy,break"
     out["kpi"] = {"short_abandon_s": float, "service_level_s": float, "service_level_short_s": float,
                   "fcr_window_h": float, "busy_states": str}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +22,7 @@ from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
 from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
+from .sheet_calibration import SheetCalibration, load_calibration
 from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, detect_speech, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
@@ -46,6 +48,7 @@ class PipelineOptions:
     metrics: MetricsOptions = field(default_factory=MetricsOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     prosody: ProsodyOptions = field(default_factory=ProsodyOptions)
+    calibration: str | None = None  # a `qa calibrate` model (JSON): items refitted to reviewers' decisions
 
 
 def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
@@ -93,6 +96,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     """
     options = options or PipelineOptions()
     rules = rules or load_rules(options.rules_dir)
+    _calibration(options.calibration)  # a bad model file is a config error before any ASR
     if is_transcript(path):
         return score_transcript(path, options, call_id=call_id, rules=rules)
     t0 = time.perf_counter()
@@ -149,15 +153,34 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         speakers=speakers,
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
                    "metrics_s": t4 - t3, "prosody_s": t5 - t4})
-    report = apply_rules(report, rules)
+    calibration = _calibration(options.calibration)
+    report = apply_rules(report, rules, calibration)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return replace(report, options=options_record(replace(options, asr=asr)))
+    return replace(report, options=_with_calibration(options_record(replace(options, asr=asr)), calibration))
 
 
-def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
-    """Check a call against the rules and score it on the checklist (no audio needed)."""
+def _calibration(path: str | None) -> SheetCalibration | None:
+    """The ``qa calibrate`` model named by the options (read once per file and modification time)."""
+    if not path:
+        return None
+    p = Path(path).expanduser()
+    return _load_calibration(str(p), p.stat().st_mtime if p.exists() else None)
+
+
+@lru_cache(maxsize=4)
+def _load_calibration(path: str, _mtime: float | None) -> SheetCalibration:
+    return load_calibration(path)
+
+
+def _with_calibration(record: dict, calibration: SheetCalibration | None) -> dict:
+    return {**record, "calibration_version": calibration.version if calibration else None}
+
+
+def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibration | None = None) -> CallReport:
+    """Check a call against the rules and score it on the checklist (no audio needed); ``calibration``:
+    the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
     t0 = time.perf_counter()
-    scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules)
+    scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules, calibration)
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers
@@ -208,9 +231,10 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),
         speakers=SpeakerAssignment(method="transcript", detail=f"speakers as labelled in the transcript: "
                                                                f"{', '.join(speakers)}"))
-    report = apply_rules(report, rules)
+    calibration = _calibration(options.calibration)
+    report = apply_rules(report, rules, calibration)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return replace(report, options=options_record(options))
+    return replace(report, options=_with_calibration(options_record(options), calibration))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

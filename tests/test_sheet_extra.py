@@ -88,3 +88,18 @@ def test_volume_shares_the_rate_item(tmp_path, quiet, expected):
     by = {c.id: c for c in r.checks}
     assert by["voice.volume"].status == ("fail" if quiet else "pass")
     assert by["speech.rate"].points + by["voice.volume"].points == pytest.approx(expected)
+
+
+def test_a_sample_recording_is_scored_on_the_whole_sheet():
+    """The real pipeline (ASR, prosody, sentiment) on one sample call: no manual item, the voice items
+    assessed from the audio, auto_coverage ≥ 0.95 (the session-cached transcription of conftest)."""
+    from tests.conftest import scored
+
+    report = scored("call01_clean_ulaw")
+    by = {c.id: c for c in report.checks}
+    assert not [c.id for c in report.checks if c.status == "manual"]
+    assert report.score_detail["auto_coverage"] >= 0.95, report.score_detail["low_confidence"]
+    for item in ("voice.volume", "voice.intonation", "wording.mandarin", "attitude.warm"):
+        assert by[item].status in ("pass", "fail") and by[item].confidence > 0, (item, by[item].summary)
+    assert by["customer.ended_angrier"].status == "pass"
+    assert sum(s["earned"] for s in report.score_detail["sections"]) == pytest.approx(report.score, abs=0.05)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from ..errors import EXIT_INTERNAL
-from .common import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, check_output,
+from .common import (AgentChannel, BeamSizeOpt, CalibrationOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, check_output,
                      err, one_line, scoring_options, to_json, write_text)
 
 models_app = typer.Typer(no_args_is_help=True, help="The speech models: list, install, verify.")
@@ -35,6 +35,7 @@ def score(
     threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads for the model, 0 = all (default: 0).")] = None,
     rules: RulesDir = None,
     config: ConfigFile = None,
+    calibration: CalibrationOpt = None,
     call_id: Annotated[Optional[str], typer.Option(help="Call id (default: the file name without extension).")] = None,
 ) -> None:
     """Transcribe, measure, check and score one call; print a summary (or --json)."""
@@ -45,7 +46,7 @@ def score(
 
     check_output(out)
     opts = scoring_options(config, rules, agent_channel, device=device, model=model, compute_type=compute_type,
-                           beam_size=beam_size, threads=threads)
+                           beam_size=beam_size, threads=threads, calibration=calibration)
     ruleset = load_rules(opts.rules_dir)
     report = score_call(file, opts, call_id=call_id, rules=ruleset)
     if not show_sensitive:
