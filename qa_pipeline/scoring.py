@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .rules.loader import RuleSet
-from .sheet_calibration import SheetCalibration
+from .sheet_calibration import SheetCalibration, calibrated_verdict
 from .types import CheckResult
 
 NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
@@ -201,10 +201,10 @@ def _calibrated(r: CheckResult, item, model, conf: float, got: float, original: 
     auto_fail = r.status in ("fail", "partial")
     p = model.p_fail(auto_fail=auto_fail, confidence=conf, hits=r.hits)
     original[r.id] = {"status": r.status, "confidence": round(conf, 3), "hits": r.hits}
-    fail = p >= 0.5
+    fail, conf = calibrated_verdict(auto_fail, p)
     note = f" [calibrated: reviewers fail this {p:.0%} of the time]"
     if fail == auto_fail:
-        return replace(r, summary=r.summary + note), max(p, 1 - p), got
+        return replace(r, summary=r.summary + note), conf, got
     if fail:  # the reviewers' model fails what the rule passed
         if item.deduct_per_hit:
             got = item.points - item.deduct_per_hit * max(r.hits, 1)

@@ -6,8 +6,11 @@ Each checklist item the reviewers judged often enough gets a logistic model (sci
     features = (automatic verdict is fail: 0/1, the scorer's confidence 0–1, hits capped at 5)
     p_fail   = 1 / (1 + exp(-(coef · features + intercept)))
 
-Applied to a call, the item's verdict becomes ``fail`` when ``p_fail ≥ 0.5`` (else ``pass``)
-and its confidence ``max(p_fail, 1 − p_fail)``: how sure a reviewer would be to agree. Items
+Applied to a call, the model overturns the automatic verdict only when it is fairly sure the
+reviewers would (``p`` of the other verdict ≥ ``FLIP_AT``, 0.6); the verdict's confidence becomes
+the model's probability of it (``p_fail`` for a fail, ``1 − p_fail`` for a pass): how likely a
+reviewer is to agree, so an item the reviewers overturn as often as not lands near 0.5, in
+``low_confidence``. Items
 without a model (too few reviews, one outcome only, or a fit that did not beat the defaults
 under cross-validation) keep the documented defaults (``rules/checklist.yaml``). ``n/a``
 verdicts are never changed.
@@ -20,7 +23,7 @@ saved outside the package (``qa calibrate --models-dir``, default
 
 Example
 -------
->>> cal = load_calibration("~/.local/share/qa-pipeline/calibration/sheet-20261202T0900Z-1a2b3c.json")  # doctest: +SKIP
+>>> cal = load_calibration("~/.local/share/qa-pipeline/calibration/sheet-2026-12-02T0900-1a2b3c4d.json")  # doctest: +SKIP
 >>> cal.items["wording.polite"].p_fail(auto_fail=True, confidence=0.8, hits=1)                         # doctest: +SKIP
 0.91
 """
@@ -41,6 +44,13 @@ FORMAT_VERSION = 1
 FEATURES = ("auto_fail", "confidence", "hits")
 MAX_HITS = 5
 DEFAULT_DIR = Path("~/.local/share/qa-pipeline/calibration")
+FLIP_AT = 0.6
+
+
+def calibrated_verdict(auto_fail: bool, p_fail: float, *, flip_at: float = FLIP_AT) -> tuple[bool, float]:
+    """``(fail, confidence)``: the automatic verdict unless the model gives the other ≥ ``flip_at``."""
+    fail = p_fail >= flip_at if not auto_fail else p_fail > 1.0 - flip_at
+    return fail, (p_fail if fail else 1.0 - p_fail)
 
 
 def features(status: str, confidence: float | None, hits: int) -> list[float]:
@@ -83,7 +93,7 @@ class SheetCalibration:
 
 def make_version(created_at: str, items: dict[str, ItemModel]) -> str:
     body = json.dumps({k: asdict(v) for k, v in sorted(items.items())}, sort_keys=True)
-    stamp = created_at.replace("-", "").replace(":", "")[:13] + "Z"
+    stamp = created_at[:16].replace(":", "")  # 2026-12-02T0818: no long digit run for masking to touch
     return f"sheet-{stamp}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
 
 

@@ -141,8 +141,9 @@ def _print_sheet_fit(out, store, models_dir: Path | None) -> None:
     out.print(table)
     w = fit["wrong"]
     if w["n"]:
-        out.print(f"automatic verdicts the reviewers overturned: {w['n']}; under confidence 0.6 (low_confidence): "
-                  f"{w['low_before']} before, {w['low_after']} after refitting", markup=False)
+        out.print(f"verdicts the reviewers overturn: {w['n']} automatic, {w['low_before']} of them in low_confidence "
+                  f"(< 0.6); refitted (cross-validated): {w['n_after']}, {w['low_after']} of them in low_confidence",
+                  markup=False)
     if fit["path"]:
         out.print(f"sheet calibration {fit['version']} ({len(fit['fitted'])} item(s)) saved to {fit['path']}; "
                   f"use it with: qa score/batch --calibration {fit['latest']}", markup=False)

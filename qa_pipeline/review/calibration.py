@@ -298,6 +298,7 @@ def rank_calls(store: Store, model_path: str | Path, *, include_reviewed: bool =
 # -- the sheet's items refitted to reviewers' decisions (qa calibrate → qa score --calibration) -----------------
 MIN_ITEM_REVIEWS = 10  # fewer judgements of an item than this: its documented defaults stay
 LOW_CONFIDENCE = 0.6
+AGREEMENT_SLACK = 0.0  # a fit may not cost agreement with the reviewers, whatever its confidences
 ITEM_C = 10.0  # weak regularization: a few dozen judgements per item, three features
 
 
@@ -358,11 +359,14 @@ def fit_sheet(store: Store, out_dir: str | Path | None = None, *, min_reviews: i
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from ..sheet_calibration import DEFAULT_DIR, FEATURES, ItemModel, SheetCalibration, features, make_version
+    from ..sheet_calibration import (DEFAULT_DIR, FEATURES, ItemModel, SheetCalibration, calibrated_verdict, features,
+                                     make_version)
 
     j = sheet_judgements(store)
     items, models = [], {}
-    wrong = {"n": 0, "low_before": 0, "low_after": 0}
+    # verdicts the reviewers would overturn, before (automatic) and after (refitted, cross-validated), and
+    # how many of them low_confidence lists: what a reviewer who checks only that list would fix
+    wrong = {"n": 0, "low_before": 0, "n_after": 0, "low_after": 0}
     for check_id, g in j.groupby("check_id", sort=True):
         X = np.array([features(a, c, h) for a, c, h in zip(g["auto"], g["confidence"], g["hits"])])
         y = (g["human"] == "fail").to_numpy().astype(int)
@@ -371,6 +375,7 @@ def fit_sheet(store: Store, out_dir: str | Path | None = None, *, min_reviews: i
         wrong_mask = (g["auto"] != g["human"]).to_numpy()
         minority = int(min(y.sum(), len(y) - y.sum()))
         conf_after = g["confidence"].to_numpy()
+        wrong_after = wrong_mask
         if len(g) < min_reviews:
             entry["reason"] = f"only {len(g)} judgement(s); at least {min_reviews} are needed"
         elif minority == 0:
@@ -382,20 +387,30 @@ def fit_sheet(store: Store, out_dir: str | Path | None = None, *, min_reviews: i
                 p = cross_val_predict(model, X, y, cv=cv, method="predict_proba")[:, 1]
             else:  # one reviewer decision of the rarer outcome: in-sample, said so
                 p = model.fit(X, y).predict_proba(X)[:, 1]
-            pred = np.where(p >= 0.5, "fail", "pass")
+            auto_fail = (g["auto"] == "fail").to_numpy()
+            decided = [calibrated_verdict(bool(a), float(q)) for a, q in zip(auto_fail, p)]
+            pred = np.array(["fail" if f else "pass" for f, _ in decided])
+            conf = np.array([c for _, c in decided])
             entry["after"] = _agreement_block(pred, g["human"])
             entry["after"]["cross_validated"] = minority >= 2
-            if entry["after"]["agreement"] < entry["before"]["agreement"]:
+            # Brier score of "the reviewer says fail": the model's p against the defaults' confidence
+            p_default = np.where(auto_fail, g["confidence"], 1 - g["confidence"])
+            entry["before"]["brier"] = _r(float(np.mean((p_default - y) ** 2)))
+            entry["after"]["brier"] = _r(float(np.mean((p - y) ** 2)))
+            if entry["after"]["brier"] > entry["before"]["brier"]:
+                entry["reason"] = "the fitted model's probabilities are no better than the defaults' confidence"
+            elif entry["after"]["agreement"] < entry["before"]["agreement"] - AGREEMENT_SLACK:
                 entry["reason"] = "the fitted model agrees with the reviewers less than the defaults do"
             else:
                 model.fit(X, y)
                 models[check_id] = ItemModel(check_id, tuple(float(c) for c in model.coef_[0]),
                                              float(model.intercept_[0]), len(g))
                 entry["model"] = "logistic"
-                conf_after = np.maximum(p, 1 - p)
+                conf_after, wrong_after = conf, pred != g["human"].to_numpy()
         wrong["n"] += int(wrong_mask.sum())
         wrong["low_before"] += int((g["confidence"].to_numpy()[wrong_mask] < low_confidence).sum())
-        wrong["low_after"] += int((conf_after[wrong_mask] < low_confidence).sum())
+        wrong["n_after"] += int(wrong_after.sum())
+        wrong["low_after"] += int((conf_after[wrong_after] < low_confidence).sum())
         items.append(entry)
     created = utcnow().replace(microsecond=0).isoformat() + "Z"
     out: dict[str, Any] = {"generated_at": created, "n_judgements": len(j), "features": list(FEATURES),
