@@ -64,7 +64,7 @@ def speaker_tracks(rec: Recording, agent_channel: str) -> dict[str, np.ndarray]:
 
 
 def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
-               rules: RuleSet | None = None) -> CallReport:
+               rules: RuleSet | None = None, direction: str | None = None) -> CallReport:
     """Transcribe, measure, check and score one call.
 
     Parameters
@@ -98,7 +98,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     rules = rules or load_rules(options.rules_dir)
     _calibration(options.calibration)  # a bad model file is a config error before any ASR
     if is_transcript(path):
-        return score_transcript(path, options, call_id=call_id, rules=rules)
+        return score_transcript(path, options, call_id=call_id, rules=rules, direction=direction)
     t0 = time.perf_counter()
     rec = load_audio(path, options.audio)
     tracks = speaker_tracks(rec, options.agent_channel)
@@ -154,7 +154,8 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
                    "metrics_s": t4 - t3, "prosody_s": t5 - t4})
     calibration = _calibration(options.calibration)
-    report = apply_rules(report, rules, calibration)
+    report = _with_direction(report, direction)
+    report = apply_rules(report, rules, calibration, direction=direction)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return replace(report, options=_with_calibration(options_record(replace(options, asr=asr)), calibration))
 
@@ -172,15 +173,24 @@ def _load_calibration(path: str, _mtime: float | None) -> SheetCalibration:
     return load_calibration(path)
 
 
+def _with_direction(report: CallReport, direction: str | None) -> CallReport:
+    """The manifest's call direction (inbound/outbound), kept in the diagnostics so a re-score keeps it."""
+    if direction not in (None, "", "inbound", "outbound"):
+        raise ConfigError(f"call direction '{direction}' is not inbound or outbound")
+    return replace(report, diagnostics={**report.diagnostics, "direction": direction}) if direction else report
+
+
 def _with_calibration(record: dict, calibration: SheetCalibration | None) -> dict:
     return {**record, "calibration_version": calibration.version if calibration else None}
 
 
-def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibration | None = None) -> CallReport:
+def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibration | None = None, *,
+                direction: str | None = None) -> CallReport:
     """Check a call against the rules and score it on the checklist (no audio needed); ``calibration``:
     the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
     t0 = time.perf_counter()
-    scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules, calibration)
+    call = {"direction": direction} if direction else None
+    scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration)
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers
@@ -198,7 +208,7 @@ def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibratio
 
 
 def score_transcript(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
-                     rules: RuleSet | None = None) -> CallReport:
+                     rules: RuleSet | None = None, direction: str | None = None) -> CallReport:
     """Re-apply the rules to a transcript file (our JSON report or a JSONL dialogue), without ASR."""
     options = options or PipelineOptions()
     rules = rules or load_rules(options.rules_dir)
@@ -232,7 +242,9 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         speakers=SpeakerAssignment(method="transcript", detail=f"speakers as labelled in the transcript: "
                                                                f"{', '.join(speakers)}"))
     calibration = _calibration(options.calibration)
-    report = apply_rules(report, rules, calibration)
+    direction = direction or (tx.source.get("diagnostics") or {}).get("direction") or tx.source.get("direction")
+    report = _with_direction(report, direction)
+    report = apply_rules(report, rules, calibration, direction=direction)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return replace(report, options=_with_calibration(options_record(options), calibration))
 
