@@ -242,7 +242,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         speakers=SpeakerAssignment(method="transcript", detail=f"speakers as labelled in the transcript: "
                                                                f"{', '.join(speakers)}"))
     calibration = _calibration(options.calibration)
-    direction = direction or (tx.source.get("diagnostics") or {}).get("direction") or tx.source.get("direction")
+    direction = direction or tx.source.get("direction")
     report = _with_direction(report, direction)
     report = apply_rules(report, rules, calibration, direction=direction)
     report.timings_s["total_s"] = time.perf_counter() - t0

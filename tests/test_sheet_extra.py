@@ -103,3 +103,50 @@ def test_a_sample_recording_is_scored_on_the_whole_sheet():
         assert by[item].status in ("pass", "fail") and by[item].confidence > 0, (item, by[item].summary)
     assert by["customer.ended_angrier"].status == "pass"
     assert sum(s["earned"] for s in report.score_detail["sections"]) == pytest.approx(report.score, abs=0.05)
+
+
+OUTBOUND_NO_SCRIPT = [("A", "喂，您好。"), ("C", "谁啊？"), ("A", "您那个保单要交钱了。"), ("C", "哦，知道了。"),
+                      ("A", "好的，再见。")]
+
+
+def test_outbound_scripts_follow_the_manifest_direction(tmp_path):
+    """The batch passes the manifest's 呼出/呼入 to the rules: the same dialogue fails the outbound
+    scripts as an outbound call and is n/a for them as an inbound one."""
+    import csv
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    for name in ("out1", "in1"):
+        _dialogue(folder, OUTBOUND_NO_SCRIPT, name)
+    manifest = tmp_path / "manifest.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerows([["录音文件", "通话编号", "呼叫方向"], ["out1.jsonl", "out1", "呼出"], ["in1.jsonl", "in1", "呼入"]])
+    db = tmp_path / "qa.db"
+    run = subprocess.run([sys.executable, "-m", "qa_pipeline", "batch", str(folder), "--db", str(db), "--manifest",
+                          str(manifest), "--include", "*.jsonl", "--workers", "1"], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    con = sqlite3.connect(db)
+    got = {(c, k): s for c, k, s in con.execute(
+        "select call_id, check_id, status from checks where check_id like 'outbound.%'")}
+    con.close()
+    assert got == {("out1", "outbound.purpose"): "fail", ("out1", "outbound.owner"): "fail",
+                   ("in1", "outbound.purpose"): "n/a", ("in1", "outbound.owner"): "n/a"}
+
+
+def test_direction_survives_a_rescore_and_rejects_nonsense(tmp_path):
+    from qa_pipeline.errors import QAError
+
+    p = _dialogue(tmp_path, OUTBOUND_NO_SCRIPT)
+    report = score_transcript(p, rules=RULES, direction="outbound")
+    assert report.diagnostics["direction"] == "outbound"
+    stored = tmp_path / "r.json"
+    stored.write_text(json.dumps(report.to_dict(), ensure_ascii=False), "utf-8")
+    again = {c.id: c.status for c in score_transcript(stored, rules=RULES).checks}
+    assert again["outbound.purpose"] == "fail"
+    with pytest.raises(QAError, match="not inbound or outbound"):
+        score_transcript(p, rules=RULES, direction="sideways")
