@@ -171,3 +171,21 @@ def test_a_bad_calibration_file_is_a_config_error(tmp_path, content, says):
         path.write_text(content, "utf-8")
     res = CliRunner().invoke(app, ["score", str(DATA / "s01.jsonl"), "--calibration", str(path)])
     assert res.exit_code == 4 and says in res.output and "Traceback" not in res.output, res.output
+
+
+def test_a_new_model_at_the_same_path_changes_the_batch_key(reviewed, tmp_path):
+    """The batch re-scores calls when the model behind --calibration changes, even at the same path."""
+    import os
+
+    from qa_pipeline.batch.keys import options_digest
+
+    store, _ = reviewed
+    fit = fit_sheet(store, tmp_path / "models")
+    latest = Path(fit["latest"])
+    first = options_digest(PipelineOptions(calibration=str(latest)), audio=False)
+    data = json.loads(latest.read_text("utf-8"))
+    data["version"] = "sheet-2026-12-03T0000-00000000"
+    latest.write_text(json.dumps(data), "utf-8")
+    os.utime(latest, (latest.stat().st_atime, latest.stat().st_mtime + 10))
+    assert options_digest(PipelineOptions(calibration=str(latest)), audio=False) != first
+    assert options_digest(PipelineOptions(), audio=False) != first
