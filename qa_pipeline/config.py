@@ -44,7 +44,7 @@ SECTIONS = {"audio": {"agent_channel", "min_duration_s"},
                         "long_pause_s", "hold_s", "low_prob", "min_voiced_s"},
             "bleed": {"enabled", "margin_db", "min_corr", "gate"},
             "denoise": {"enabled", "max_snr_db"},
-            "rules": {"dir"},
+            "rules": {"dir", "calibration"},
             "kpi": {"short_abandon_s", "service_level_s", "service_level_short_s", "fcr_window_h", "busy_states"},
             "review": {"tz", "appeal_days"}}
 
@@ -65,7 +65,7 @@ def _types() -> dict[str, dict[str, Any]]:
     pipe = typing.get_type_hints(PipelineOptions)
     out = {name: typing.get_type_hints(pipe[name]) for name in SECTIONS if name in pipe}
     out["audio"]["agent_channel"] = pipe["agent_channel"]
-    out["rules"] = {"dir": str}
+    out["rules"] = {"dir": str, "calibration": str}
     # kpi.KpiOptions (not imported: it brings pandas); busy_states as "busy,break"
     out["kpi"] = {"short_abandon_s": float, "service_level_s": float, "service_level_short_s": float,
                   "fcr_window_h": float, "busy_states": str}

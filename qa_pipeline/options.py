@@ -22,7 +22,8 @@ STAGES = tuple(s for s in SECTIONS if s != "rules")  # each [section] sets Pipel
 
 
 def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str | os.PathLike | None = None,
-                     agent_channel: str | None = None, **asr: Any) -> PipelineOptions:
+                     agent_channel: str | None = None, calibration: str | os.PathLike | None = None,
+                     **asr: Any) -> PipelineOptions:
     """Build the options of one run from the config file and explicit values (which win).
 
     Parameters
@@ -30,6 +31,7 @@ def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str 
     config : a TOML file; ``None`` looks for ``$QA_CONFIG`` then ``./qa.toml``.
     rules_dir : a project's rules folder (over the config's ``[rules] dir``).
     agent_channel : ``auto``, ``left`` or ``right`` (over the config's ``[audio] agent_channel``).
+    calibration : a ``qa calibrate`` model file (over the config's ``[rules] calibration``).
     **asr : values of the ``[asr]`` section (``model``, ``device``, ``beam_size``…); ``None`` is "not given".
 
     Returns
@@ -53,4 +55,5 @@ def pipeline_options(config: str | os.PathLike | None = None, *, rules_dir: str 
     audio_cfg = cfg.get("audio", {})
     return replace(opts, **stages,
                    agent_channel=agent_channel or audio_cfg.get("agent_channel", opts.agent_channel),
-                   rules_dir=rules_dir or cfg.get("rules", {}).get("dir"))
+                   rules_dir=rules_dir or cfg.get("rules", {}).get("dir"),
+                   calibration=str(calibration) if calibration is not None else cfg.get("rules", {}).get("calibration"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ from .correct import CorrectionOptions, correct_channels
 from .bleed import BleedOptions
 from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
-from .errors import TranscriptError
+from .errors import ConfigError, TranscriptError
 from .metrics import MetricsOptions, measure
 from .mono import CONTENT_OVERTALK
 from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
@@ -24,6 +25,7 @@ from .provenance import options_record
 from .rules import RuleSet, load_rules, run_checks
 from .scoring import score_checks
 from .separation import name_speakers, separate
+from .sheet_calibration import SheetCalibration, load_calibration
 from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, model_info, transcribe_tracks
 from .transcript_io import is_transcript, load_transcript
@@ -55,10 +57,11 @@ class PipelineOptions:
     correct: CorrectionOptions = field(default_factory=CorrectionOptions)
     bleed: BleedOptions = field(default_factory=BleedOptions)
     denoise: DenoiseOptions = field(default_factory=DenoiseOptions)
+    calibration: str | None = None  # a `qa calibrate` model (JSON): items refitted to reviewers' decisions
 
 
 def score_call(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
-               rules: RuleSet | None = None) -> CallReport:
+               rules: RuleSet | None = None, direction: str | None = None) -> CallReport:
     """Transcribe, measure, check and score one call.
 
     Parameters
@@ -90,8 +93,9 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     """
     options = options or PipelineOptions()
     rules = rules or load_rules(options.rules_dir)
+    _calibration(options.calibration)  # a bad model file is a config error before any ASR
     if is_transcript(path):
-        return score_transcript(path, options, call_id=call_id, rules=rules)
+        return score_transcript(path, options, call_id=call_id, rules=rules, direction=direction)
     t0 = time.perf_counter()
     rec = load_audio(path, options.audio)
     t1 = time.perf_counter()
@@ -135,15 +139,44 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
         speakers=speakers,
         timings_s={"decode_s": t1 - t0, ("vad_diarize_s" if sep.split else "vad_s"): t2 - t1, "asr_s": t3 - t2,
                    "metrics_s": t4 - t3, "prosody_s": t5 - t4})
-    report = apply_rules(report, rules)
+    calibration = _calibration(options.calibration)
+    report = _with_direction(report, direction)
+    report = apply_rules(report, rules, calibration, direction=direction)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return replace(report, options=options_record(replace(options, asr=asr)))
+    return replace(report, options=_with_calibration(options_record(replace(options, asr=asr)), calibration))
 
 
-def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
-    """Check a call against the rules and score it on the checklist (no audio needed)."""
+def _calibration(path: str | None) -> SheetCalibration | None:
+    """The ``qa calibrate`` model named by the options (read once per file and modification time)."""
+    if not path:
+        return None
+    p = Path(path).expanduser()
+    return _load_calibration(str(p), p.stat().st_mtime if p.exists() else None)
+
+
+@lru_cache(maxsize=4)
+def _load_calibration(path: str, _mtime: float | None) -> SheetCalibration:
+    return load_calibration(path)
+
+
+def _with_direction(report: CallReport, direction: str | None) -> CallReport:
+    """The manifest's call direction (inbound/outbound), kept in the diagnostics so a re-score keeps it."""
+    if direction not in (None, "", "inbound", "outbound"):
+        raise ConfigError(f"call direction '{direction}' is not inbound or outbound")
+    return replace(report, diagnostics={**report.diagnostics, "direction": direction}) if direction else report
+
+
+def _with_calibration(record: dict, calibration: SheetCalibration | None) -> dict:
+    return {**record, "calibration_version": calibration.version if calibration else None}
+
+
+def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibration | None = None, *,
+                direction: str | None = None) -> CallReport:
+    """Check a call against the rules and score it on the checklist (no audio needed); ``calibration``:
+    the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
     t0 = time.perf_counter()
-    scored = score_checks(run_checks(report.transcript, report.metrics, rules), rules)
+    call = {"direction": direction} if direction else None
+    scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration)
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers
@@ -164,7 +197,7 @@ def apply_rules(report: CallReport, rules: RuleSet) -> CallReport:
 
 
 def score_transcript(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
-                     rules: RuleSet | None = None) -> CallReport:
+                     rules: RuleSet | None = None, direction: str | None = None) -> CallReport:
     """Re-apply the rules to a transcript file (our JSON report or a JSONL dialogue), without ASR."""
     options = options or PipelineOptions()
     rules = rules or load_rules(options.rules_dir)
@@ -197,9 +230,12 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
         timings_s={"load_s": time.perf_counter() - t0}, redacted=bool(tx.source.get("redacted")),
         speakers=SpeakerAssignment(method="transcript", detail=f"speakers as labelled in the transcript: "
                                                                f"{', '.join(speakers)}"))
-    report = apply_rules(report, rules)
+    calibration = _calibration(options.calibration)
+    direction = direction or tx.source.get("direction")
+    report = _with_direction(report, direction)
+    report = apply_rules(report, rules, calibration, direction=direction)
     report.timings_s["total_s"] = time.perf_counter() - t0
-    return replace(report, options=options_record(options))
+    return replace(report, options=_with_calibration(options_record(options), calibration))
 
 
 def speech_spans(report: CallReport) -> dict[str, list[Interval]]:

@@ -39,7 +39,8 @@ _AS_DIGITS = str.maketrans({**dict(zip("零〇洞一幺二两三四五六七八�
 # Fields that identify a call or a file rather than say anything: never masked (a sha256 or
 # a rules hash may hold 7 digits in a row; a call id must still join the tables).
 KEEP_FIELDS = frozenset({"call_id", "file", "path", "sha256", "content_sha256", "schema_version", "version",
-                         "files", "audio", "model", "rules", "timings_s", "model_key", "rules_version"})
+                         "files", "audio", "model", "rules", "timings_s", "model_key", "rules_version",
+                         "calibration_version"})
 BLEEP_HZ = 1000.0
 BLEEP_DBFS = -12.0
 PAD_S = 0.25

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .rules.loader import RuleSet
+from .sheet_calibration import SheetCalibration, calibrated_verdict
 from .types import CheckResult
 
 NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
@@ -98,14 +99,21 @@ def _missing(item, section: str, disabled: bool) -> CheckResult:
                        summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
 
 
-def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
-    """Apply the loaded checklist to a call's check results (see the module docstring)."""
+def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None
+                 ) -> Scored:
+    """Apply the loaded checklist to a call's check results (see the module docstring).
+
+    With ``calibration`` (``qa calibrate``), an item it holds a model for takes the model's verdict
+    and confidence (what reviewers would say); the automatic ones are kept in
+    ``score_detail.calibration.original``.
+    """
     cl = rules.checklist
     if cl is None:
         return Scored(checks, None, {"method": "no checklist loaded"}, False, ())
     by_id = {c.id: c for c in checks}
     out: dict[str, CheckResult] = dict(by_id)
     sections, fatal, low = [], [], []
+    original: dict[str, dict[str, Any]] = {}
     total = auto_points = pending_all = 0.0
     for section in cl.sections:
         awarded: dict[str, float] = {}
@@ -146,8 +154,12 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
                 else:
                     got = 0.0
                 r = replace(r, status=status, **base)
+            r = replace(r, summary=_readable(r))
+            if (calibration is not None and item.check in calibration.items and r.status != "n/a"
+                    and not r.fatal):  # 一票否决 stays the rule's call
+                r, conf, got = _calibrated(r, item, calibration.items[item.check], conf, got, original)
             awarded[r.id] = got
-            results[r.id] = replace(r, confidence=round(conf, 3), summary=_readable(r))
+            results[r.id] = replace(r, confidence=round(conf, 3))
         _apply_groups(section, results, awarded)
         earned = min(max(sum(awarded.values()), 0.0), section.points)
         assessed = sum(results[i].points_possible or 0.0 for i in results if (results[i].confidence or 0) > 0)
@@ -169,16 +181,37 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet) -> Scored:
               "checklist": cl.name, "total_points": cl.total_points, "earned": round(total, 3),
               "auto_coverage": round(auto_points / cl.total_points, 3) if cl.total_points else 0.0,
               "manual_pending": pending_all, "low_confidence": low, "fatal": fatal, "sections": sections}
+    if calibration is not None:
+        detail["calibration"] = {"version": calibration.version, "items": len(calibration.items),
+                                 "original": original}
     for rid, r in out.items():  # checks outside the checklist (no points): how far their evidence can be trusted
         if r.confidence is None:
             out[rid] = replace(r, confidence=round(0.0 if _undecided(r) else evidence_quality(r), 3))
     reasons = [f"fatal: {cid} failed (一票否决)" for cid in fatal]
     if score is not None and score < cl.flag.below_score and not fatal:
         reasons.append(f"score {score:g} is below {cl.flag.below_score:g}")
-    reasons += [f"{cid} failed" for cid in cl.flag.checks
+    reasons += [cl.flag.reasons.get(cid, f"{cid} failed") for cid in cl.flag.checks
                 if out.get(cid) and out[cid].status in ("fail", "partial") and cid not in fatal]
     flagged = bool(reasons) if (cl.flag.on_fatal or not fatal) else bool(reasons[len(fatal):])
     return Scored(tuple(out.values()), score, detail, flagged, tuple(reasons))
+
+
+def _calibrated(r: CheckResult, item, model, conf: float, got: float, original: dict):
+    """The item's verdict and confidence as the reviewers' model has it (the automatic ones kept)."""
+    auto_fail = r.status in ("fail", "partial")
+    p = model.p_fail(auto_fail=auto_fail, confidence=conf, hits=r.hits)
+    original[r.id] = {"status": r.status, "confidence": round(conf, 3), "hits": r.hits}
+    fail, conf = calibrated_verdict(auto_fail, p)
+    note = f" [calibrated: reviewers fail this {p:.0%} of the time]"
+    if fail == auto_fail:
+        return replace(r, summary=r.summary + note), conf, got
+    if fail:  # the reviewers' model fails what the rule passed
+        if item.deduct_per_hit:
+            got = item.points - item.deduct_per_hit * max(r.hits, 1)
+        else:
+            got = item.points - item.deduct if item.deduct else 0.0
+        return replace(r, status="fail", summary=r.summary + note), p, got
+    return replace(r, status="pass", summary=r.summary + note), 1 - p, item.points
 
 
 def _apply_groups(section, results: dict[str, CheckResult], awarded: dict[str, float]) -> None:

@@ -102,6 +102,11 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
     if isinstance(data, dict) and isinstance(data.get("transcript"), list):
         rows = list(enumerate(data["transcript"], 1))
         source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
+        diag = data.get("diagnostics")
+        if isinstance(diag, dict) and diag.get("direction") is not None:  # the manifest's, for the outbound rules
+            if diag["direction"] not in ("inbound", "outbound"):
+                raise TranscriptError(f"{path}: diagnostics.direction must be 'inbound' or 'outbound'")
+            source["direction"] = diag["direction"]
         return _from_rows(path, rows, _source(path, source), duration=_seconds(data.get("duration_s"), path,
                                                                                 "duration_s", optional=True))
     if isinstance(data, list):

@@ -157,7 +157,8 @@ class _Pool:
         pipeline = self.pipeline
         if job.meta.get("agent_channel", pipeline.agent_channel) != pipeline.agent_channel:
             pipeline = replace(pipeline, agent_channel=job.meta["agent_channel"])  # the manifest's, for this call
-        return self.executor.submit(score_job, job.call_id, job.path, pipeline, self.options.store_sensitive)
+        return self.executor.submit(score_job, job.call_id, job.path, pipeline, self.options.store_sensitive,
+                                    _direction(job.meta))
 
     def warm_up(self) -> None:
         """Load the model once before the night starts, so a missing model fails at once, not per call."""
@@ -351,3 +352,9 @@ def run_batch(discovery: Discovery, store: Store, pipeline: PipelineOptions | No
                 # the store failed with the run (a full disk): the error on its way up says why; the next run
                 # finds this one still 'running' with its process gone and marks it 'killed'
     return summary
+
+
+def _direction(meta: dict | None) -> str | None:
+    """The manifest's direction for the rules (``call: {direction: …}``); anything else counts as none."""
+    d = (meta or {}).get("direction")
+    return d if d in ("inbound", "outbound") else None

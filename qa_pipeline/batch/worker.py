@@ -69,12 +69,13 @@ def host_cores() -> tuple[str, int]:
     return socket.gethostname(), cpu_count()
 
 
-def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive: bool = False) -> dict[str, Any]:
+def score_job(call_id: str, path: str, options: PipelineOptions, store_sensitive: bool = False,
+              direction: str | None = None) -> dict[str, Any]:
     """Score one file: ``{"ok": True, "report": {...}}`` or ``{"ok": False, "kind": ..., "error": ...}``."""
     t0 = time.perf_counter()
     try:
         rules = _rules(options.rules_dir)
-        report = score_call(path, options, call_id=call_id, rules=rules)
+        report = score_call(path, options, call_id=call_id, rules=rules, direction=direction)
         if not store_sensitive:
             from ..redact import redact_report
 

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from ..errors import EXIT_INTERRUPTED, EXIT_PARTIAL
-from .common import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DateFrom, DateTo, DbOption, DeviceOpt,
+from .common import (AgentChannel, BeamSizeOpt, CalibrationOpt, ComputeTypeOpt, ConfigFile, DateFrom, DateTo, DbOption, DeviceOpt,
                      Format, ModelOpt, RulesDir, check_folder, check_output, err, one_line, print_frame, say_error,
                      scoring_options, table_console)
 
@@ -106,13 +106,18 @@ def batch(
     threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads per worker, 0 = cores ÷ workers.")] = None,
     rules: RulesDir = None,
     config: ConfigFile = None,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Score every recording in a folder into the results database; resumable, one bad file never stops it."""
     from ..batch import BatchOptions, discover, run_batch
     from ..store import Store
 
     opts = scoring_options(config, rules, agent_channel, device=device, model=model, compute_type=compute_type,
-                           beam_size=beam_size, threads=threads)
+                           beam_size=beam_size, threads=threads, calibration=calibration)
+    if opts.calibration:
+        from ..sheet_calibration import load_calibration
+
+        load_calibration(opts.calibration)  # a bad model file stops the run before any call (exit 4)
     found = discover(folder, include=tuple(include or ()), exclude=tuple(exclude or ()), manifest=manifest,
                      name_pattern=name_pattern)
     store = Store(db)

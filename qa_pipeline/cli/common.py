@@ -60,8 +60,11 @@ RulesDir = Annotated[Optional[Path], typer.Option("--rules", file_okay=False,
                                                   help="A project's rules folder, loaded over the defaults.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", dir_okay=False,
                                                     help="TOML config file (default: $QA_CONFIG or ./qa.toml).")]
+CalibrationOpt = Annotated[Optional[Path], typer.Option("--calibration", dir_okay=False,
+                                                        help="A 'qa calibrate' model: items refitted to reviewers' "
+                                                             "decisions (default: [rules] calibration, else none).")]
 AgentChannel = Annotated[Optional[Channel], typer.Option(help="Stereo channel carrying the agent; auto decides "
-                                                                   "from what each side says (default: auto).")]
+                                                                  "from what each side says (default: auto).")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Registry name or path to a CTranslate2 Whisper "
                                                                  "model directory.")]
 DeviceOpt = Annotated[Optional[Device], typer.Option("--device", help="Where the model runs (default: cpu).")]
@@ -76,12 +79,12 @@ DateTo = Annotated[Optional[str], typer.Option("--to", help="Last day, inclusive
 
 
 def scoring_options(config: Path | None, rules: Path | None, agent_channel: Channel | None, *,
-                    device: Device | None = None, **asr: Any):
+                    device: Device | None = None, calibration: Path | None = None, **asr: Any):
     """The command line's scoring flags → :func:`qa_pipeline.options.pipeline_options`."""
     from ..options import pipeline_options
 
     return pipeline_options(config, rules_dir=rules, agent_channel=agent_channel.value if agent_channel else None,
-                            device=device.value if device else None, **asr)
+                            device=device.value if device else None, calibration=calibration, **asr)
 
 
 def check_output(path: Path | None, what: str = "--out") -> Path | None:

@@ -71,9 +71,14 @@ def review(
 def calibrate(
     db: DbOption = "qa.db",
     train: Annotated[bool, typer.Option("--train/--no-train", help="Also train the queue ranker on the decisions.")] = True,
-    models_dir: Annotated[Path, typer.Option(help="Where the ranker is saved.")] = Path("models"),
+    models_dir: Annotated[Optional[Path], typer.Option(help="Where the models are saved (default: the ranker in "
+                                                             "models/, the sheet's items in "
+                                                             "~/.local/share/qa-pipeline/calibration/).")] = None,
+    sheet: Annotated[bool, typer.Option("--sheet/--no-sheet", help="Also refit the sheet's items to the decisions "
+                                                                   "(use it with qa score/batch --calibration).")] = True,
 ) -> None:
-    """How often reviewers confirm each check (precision, Cohen's kappa); learn to rank the queue from it."""
+    """How often reviewers confirm each check (precision, Cohen's kappa); refit the sheet's items and learn to
+    rank the queue from it."""
     from rich.table import Table
 
     from ..review.calibration import MODEL_FILE, agreement, rank_calls, train_ranker
@@ -100,9 +105,11 @@ def calibrate(
     out.print(table)
     for note in a.get("notes") or ():
         out.print(one_line(f"note: {note}"), markup=False)
+    if sheet:
+        _print_sheet_fit(out, store, models_dir)
     if not train:
         return
-    m = train_ranker(store, models_dir)
+    m = train_ranker(store, models_dir or Path("models"))
     if not m.get("trained"):
         out.print(f"queue ranker not trained: {m['reason']}", markup=False)
         return
@@ -114,6 +121,41 @@ def calibrate(
     ranks = rank_calls(store, models_dir / MODEL_FILE)
     store.save_ranks(ranks, m.get("trained_at", "model"))
     out.print(f"ranked {len(ranks)} flagged calls awaiting review (queue sort 'likely confirmed')")
+
+
+def _print_sheet_fit(out, store, models_dir: Path | None) -> None:
+    from rich.table import Table
+
+    from ..review.calibration import fit_sheet
+
+    fit = fit_sheet(store, models_dir)
+    table = Table(title="the sheet's items refitted to the reviewers (agreement, κ: automatic → fitted, "
+                        "cross-validated)", title_justify="left")
+    for col in ("item", "judged", "agreement", "κ", "model"):
+        table.add_column(col)
+
+    def pct(b: dict | None) -> str:
+        return "–" if not b or b.get("agreement") is None else f"{b['agreement']:.0%}"
+
+    def kap(b: dict | None) -> str:
+        return "–" if not b or b.get("kappa") is None else f"{b['kappa']:.2f}"
+
+    for it in fit["items"]:
+        a, b = it["before"], it["after"]
+        table.add_row(it["check_id"], str(it["n"]), f"{pct(a)} → {pct(b)}", f"{kap(a)} → {kap(b)}",
+                      it["model"] if it["model"] != "defaults" else one_line(f"defaults: {it['reason']}"))
+    out.print(table)
+    w = fit["wrong"]
+    if w["n"]:
+        out.print(f"verdicts the reviewers overturn: {w['n']} automatic, {w['low_before']} of them in low_confidence "
+                  f"(< 0.6); refitted (cross-validated): {w['n_after']}, {w['low_after']} of them in low_confidence",
+                  markup=False)
+    if fit["path"]:
+        out.print(f"sheet calibration {fit['version']} ({len(fit['fitted'])} item(s)) saved to {fit['path']}; "
+                  f"use it with: qa score/batch --calibration {fit['latest']}", markup=False)
+    else:
+        out.print(one_line(f"sheet calibration not written: {fit['reason']}; the documented defaults apply"),
+                  markup=False)
 
 
 COMMANDS = (review, calibrate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..errors import EXIT_INTERNAL
-from .common import (AgentChannel, BeamSizeOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, check_output,
+from .common import (AgentChannel, BeamSizeOpt, CalibrationOpt, ComputeTypeOpt, ConfigFile, DeviceOpt, ModelOpt, RulesDir, check_output,
                      err, one_line, scoring_options, to_json, write_text)
 
 models_app = typer.Typer(no_args_is_help=True, help="The speech models: list, install, verify.")
@@ -18,6 +19,11 @@ rules_app = typer.Typer(no_args_is_help=True, help="Rule files: list, validate, 
 InputFile = Annotated[Path, typer.Argument(help="A recording (WAV PCM/μ-law/A-law, FLAC, MP3, OGG/Opus, M4A…), or a "
                                                 "transcript to re-score without ASR (our .json, or a .jsonl dialogue).")]
 OutFile = Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the JSON result to this file.")]
+class Direction(str, Enum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
 RulesFolder = Annotated[Optional[Path], typer.Argument(help="Rules folder (default: the built-in rules).")]
 
 
@@ -35,6 +41,9 @@ def score(
     threads: Annotated[Optional[int], typer.Option(min=0, help="CPU threads for the model, 0 = all (default: 0).")] = None,
     rules: RulesDir = None,
     config: ConfigFile = None,
+    calibration: CalibrationOpt = None,
+    direction: Annotated[Optional[Direction], typer.Option(help="The call's direction, for the outbound rules "
+                                                                "(default: inbound).")] = None,
     call_id: Annotated[Optional[str], typer.Option(help="Call id (default: the file name without extension).")] = None,
 ) -> None:
     """Transcribe, measure, check and score one call; print a summary (or --json)."""
@@ -45,9 +54,9 @@ def score(
 
     check_output(out)
     opts = scoring_options(config, rules, agent_channel, device=device, model=model, compute_type=compute_type,
-                           beam_size=beam_size, threads=threads)
+                           beam_size=beam_size, threads=threads, calibration=calibration)
     ruleset = load_rules(opts.rules_dir)
-    report = score_call(file, opts, call_id=call_id, rules=ruleset)
+    report = score_call(file, opts, call_id=call_id, rules=ruleset, direction=direction.value if direction else None)
     if not show_sensitive:
         report = redact_report(report, ruleset.entity_options())
     text = to_json(report.to_dict())

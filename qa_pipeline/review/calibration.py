@@ -293,3 +293,141 @@ def rank_calls(store: Store, model_path: str | Path, *, include_reviewed: bool =
     proba = model.predict_proba(X)[:, list(model.classes_).index(1)]
     ranked = sorted(zip(X.index, proba), key=lambda kv: (-kv[1], kv[0]))
     return {cid: round(float(p), 4) for cid, p in ranked}
+
+
+# -- the sheet's items refitted to reviewers' decisions (qa calibrate → qa score --calibration) -----------------
+MIN_ITEM_REVIEWS = 10  # fewer judgements of an item than this: its documented defaults stay
+LOW_CONFIDENCE = 0.6
+AGREEMENT_SLACK = 0.0  # a fit may not cost agreement with the reviewers, whatever its confidences
+ITEM_C = 10.0  # weak regularization: a few dozen judgements per item, three features
+
+
+def sheet_judgements(store: Store) -> pd.DataFrame:
+    """One row per (call, item, reviewer) with a verdict on an automatic pass/fail/partial: ``auto``
+    (fail|pass; partial counts as fail), the scorer's own ``confidence`` and ``hits`` (before any
+    calibration: ``score_detail.calibration.original`` when the call was scored with one), ``human``."""
+    from ..store.calls import stored_report
+
+    cols = ["call_id", "check_id", "user", "verdict", "auto", "confidence", "hits", "human"]
+    ev = reviews.decisions_frame(store)
+    if ev.empty:
+        return pd.DataFrame(columns=cols)
+    ev = ev.drop_duplicates(["call_id", "user", "target"], keep="last")
+    ev["check_id"] = ev["target"].str.split("#", n=1).str[0]
+    keys = ["call_id", "check_id", "user"]
+    finding = (ev[ev["kind"] == "finding"].assign(agree=lambda d: d["value"] == "agree")
+               .groupby(keys)["agree"].any().map({True: "agree", False: "dispute"}))
+    check = ev[ev["kind"] == "check"].set_index(keys)["value"]
+    verdict = check.combine_first(finding).rename("verdict").reset_index()
+    rows = []
+    for call_id, group in verdict.groupby("call_id"):
+        report = stored_report(store, call_id) or {}
+        original = ((report.get("score_detail") or {}).get("calibration") or {}).get("original") or {}
+        checks = {c.get("id"): c for c in report.get("checks") or ()}
+        for v in group.itertuples(index=False):
+            c = original.get(v.check_id) or checks.get(v.check_id)
+            if not c or c.get("status") not in ("pass", "fail", "partial"):
+                continue
+            auto = "pass" if c["status"] == "pass" else "fail"
+            human = auto if v.verdict == "agree" else {"fail": "pass", "pass": "fail"}[auto]
+            rows.append((call_id, v.check_id, v.user, v.verdict, auto, float(c.get("confidence") or 0.0),
+                         int(c.get("hits") or 0), human))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _agreement_block(auto, human) -> dict[str, Any]:
+    return _kappa(auto, human, ("the automatic", "the reviewers'"))
+
+
+def fit_sheet(store: Store, out_dir: str | Path | None = None, *, min_reviews: int = MIN_ITEM_REVIEWS,
+              low_confidence: float = LOW_CONFIDENCE) -> dict[str, Any]:
+    """Fit each checklist item to the reviewers' decisions and save a versioned model.
+
+    Per item with at least ``min_reviews`` judgements and both outcomes: a logistic regression
+    (:mod:`qa_pipeline.sheet_calibration` features) evaluated by stratified cross-validation. It
+    is kept only when its cross-validated agreement with the reviewers is at least the automatic
+    verdicts'; otherwise, and for items with too few reviews, the documented defaults apply.
+
+    Returns
+    -------
+    dict
+        ``items[]`` (``check_id``, ``n``, ``before``/``after`` {agreement, kappa, reason},
+        ``model``: logistic | defaults, ``reason``), ``wrong`` (automatic verdicts the reviewers
+        overturned, and how many of them each confidence puts under ``low_confidence``),
+        ``version``, ``path`` (``None`` when no item was fitted: nothing is written).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from ..sheet_calibration import (DEFAULT_DIR, FEATURES, ItemModel, SheetCalibration, calibrated_verdict, features,
+                                     make_version)
+
+    j = sheet_judgements(store)
+    items, models = [], {}
+    # verdicts the reviewers would overturn, before (automatic) and after (refitted, cross-validated), and
+    # how many of them low_confidence lists: what a reviewer who checks only that list would fix
+    wrong = {"n": 0, "low_before": 0, "n_after": 0, "low_after": 0}
+    for check_id, g in j.groupby("check_id", sort=True):
+        X = np.array([features(a, c, h) for a, c, h in zip(g["auto"], g["confidence"], g["hits"])])
+        y = (g["human"] == "fail").to_numpy().astype(int)
+        entry: dict[str, Any] = {"check_id": check_id, "n": len(g), "before": _agreement_block(g["auto"], g["human"]),
+                                 "after": None, "model": "defaults", "reason": None}
+        wrong_mask = (g["auto"] != g["human"]).to_numpy()
+        minority = int(min(y.sum(), len(y) - y.sum()))
+        conf_after = g["confidence"].to_numpy()
+        wrong_after = wrong_mask
+        if len(g) < min_reviews:
+            entry["reason"] = f"only {len(g)} judgement(s); at least {min_reviews} are needed"
+        elif minority == 0:
+            entry["reason"] = f"the reviewers always say '{'fail' if y[0] else 'pass'}': nothing to fit"
+        else:
+            model = LogisticRegression(C=ITEM_C, max_iter=1000)
+            if minority >= 2:
+                cv = StratifiedKFold(n_splits=min(MAX_FOLDS, minority), shuffle=True, random_state=0)
+                p = cross_val_predict(model, X, y, cv=cv, method="predict_proba")[:, 1]
+            else:  # one reviewer decision of the rarer outcome: in-sample, said so
+                p = model.fit(X, y).predict_proba(X)[:, 1]
+            auto_fail = (g["auto"] == "fail").to_numpy()
+            decided = [calibrated_verdict(bool(a), float(q)) for a, q in zip(auto_fail, p)]
+            pred = np.array(["fail" if f else "pass" for f, _ in decided])
+            conf = np.array([c for _, c in decided])
+            entry["after"] = _agreement_block(pred, g["human"])
+            entry["after"]["cross_validated"] = minority >= 2
+            # Brier score of "the reviewer says fail": the model's p against the defaults' confidence
+            p_default = np.where(auto_fail, g["confidence"], 1 - g["confidence"])
+            entry["before"]["brier"] = _r(float(np.mean((p_default - y) ** 2)))
+            entry["after"]["brier"] = _r(float(np.mean((p - y) ** 2)))
+            if entry["after"]["brier"] > entry["before"]["brier"]:
+                entry["reason"] = "the fitted model's probabilities are no better than the defaults' confidence"
+            elif entry["after"]["agreement"] < entry["before"]["agreement"] - AGREEMENT_SLACK:
+                entry["reason"] = "the fitted model agrees with the reviewers less than the defaults do"
+            else:
+                model.fit(X, y)
+                models[check_id] = ItemModel(check_id, tuple(float(c) for c in model.coef_[0]),
+                                             float(model.intercept_[0]), len(g))
+                entry["model"] = "logistic"
+                conf_after, wrong_after = conf, pred != g["human"].to_numpy()
+        wrong["n"] += int(wrong_mask.sum())
+        wrong["low_before"] += int((g["confidence"].to_numpy()[wrong_mask] < low_confidence).sum())
+        wrong["n_after"] += int(wrong_after.sum())
+        wrong["low_after"] += int((conf_after[wrong_after] < low_confidence).sum())
+        items.append(entry)
+    created = utcnow().replace(microsecond=0).isoformat() + "Z"
+    out: dict[str, Any] = {"generated_at": created, "n_judgements": len(j), "features": list(FEATURES),
+                           "items": items, "wrong": wrong, "fitted": sorted(models), "version": None, "path": None}
+    if not models:
+        out["reason"] = ("no reviewer decisions in the store" if j.empty else
+                         "no item had enough reviews of both outcomes, or a fit that beat the defaults")
+        return out
+    version = make_version(created, models)
+    folder = Path(out_dir).expanduser() if out_dir is not None else DEFAULT_DIR.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        cal = SheetCalibration(version, created, models, report={"items": items, "wrong": wrong})
+        path = folder / f"{version}.json"
+        path.write_text(cal.to_json(), "utf-8")
+        (folder / "latest.json").write_text(cal.to_json(), "utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the calibration to {folder}: {exc.strerror or exc}") from None
+    out.update(version=version, path=str(path), latest=str(folder / "latest.json"))
+    return out

@@ -86,8 +86,10 @@ class Hit:
 class Context:
     """One call as the rules see it: the transcript, the measurements, the rule set."""
 
-    def __init__(self, utterances: tuple[Utterance, ...], metrics: Metrics, rules: RuleSet) -> None:
+    def __init__(self, utterances: tuple[Utterance, ...], metrics: Metrics, rules: RuleSet,
+                 call: dict[str, Any] | None = None) -> None:
         self.utts = tuple(utterances)
+        self.call = dict(call or {})  # the manifest's metadata the rules may test (direction)
         self.metrics = metrics
         self.rules = rules
         self.roles_known = any(u.speaker in ("agent", "customer") for u in self.utts)

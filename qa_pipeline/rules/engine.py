@@ -244,7 +244,9 @@ def run_rule(rule, ctx: Context) -> CheckResult:
     return CheckResult(status="pass", summary=summary, evidence=found, **base)
 
 
-def run_checks(utterances: Sequence[Utterance], metrics: Metrics, rules) -> tuple[CheckResult, ...]:
-    """Every loaded rule (of a :class:`~.loader.RuleSet`) on one call, in rule-file order."""
-    ctx = Context(tuple(utterances), metrics, rules)
+def run_checks(utterances: Sequence[Utterance], metrics: Metrics, rules, call: dict | None = None
+               ) -> tuple[CheckResult, ...]:
+    """Every loaded rule (of a :class:`~.loader.RuleSet`) on one call, in rule-file order; ``call``: its
+    metadata (``direction``) for the ``call`` operator."""
+    ctx = Context(tuple(utterances), metrics, rules, call)
     return tuple(run_rule(rule, ctx) for rule in rules.rules.values())

@@ -11,6 +11,7 @@ from . import engine as E
 from . import schema as S
 from .context import Operator
 from .privacy import confidential_readout, identity_verified, needs_privacy
+from .call_ops import CallCond, call_fact
 from .sheet_eval import knowledge, response_gap
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in (
@@ -31,4 +32,5 @@ OPERATORS: dict[str, Operator] = {op.name: op for op in (
              doc="confidential data read out unprompted"),
     Operator("knowledge", S.KnowledgeCheck, knowledge, doc="an answer covers the topic's key points / says nothing wrong"),
     Operator("response_gap", S.ResponseGap, response_gap, doc="the agent answers the customer in time"),
+    Operator("call", CallCond, call_fact, doc="a fact of the call's metadata (direction)"),
 )}

@@ -315,6 +315,8 @@ class Flagging(_Strict):
     below_score: float = Field(80, ge=0, le=100)
     on_fatal: bool = True
     checks: list[str] = Field(default_factory=list, description="a failure of any of these flags the call")
+    reasons: dict[str, str] = Field(default_factory=dict, description="check id → the flag reason shown "
+                                    "(default: '<id> failed')")
 
 
 class Checklist(_Strict):

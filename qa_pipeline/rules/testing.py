@@ -37,6 +37,7 @@ from .loader import RuleSet
 _LINE = re.compile(r"^(?:\[(?P<s>[\d.]+)\s*-\s*(?P<e>[\d.]+)\]\s*)?(?P<who>[AC])(?:@(?P<cpm>\d+))?\s*[:：]\s*(?P<text>.*)$")
 _DIRECTIVE = re.compile(r"^\((silence|overlap)\s+([\d.]+)\)$")
 _VOICE = re.compile(r"^\(voice\s+(agent|customer)\s+((?:[a-z_]+\s*=\s*-?[\d.]+[\s,]*)+)\)$")
+_CALL = re.compile(r"^\(call\s+direction\s*=\s*(inbound|outbound)\)$")
 _EXPECT = re.compile(r"^#\s*(ruleid|ok|na)\s*:\s*(.+)$")
 GAP_S = 0.6
 MAX_TEST_BYTES = 4 << 20
@@ -51,6 +52,7 @@ class Case:
     expect: list[tuple[str, str]] = field(default_factory=list)  # (kind, rule id)
     utterances: list[Utterance] = field(default_factory=list)
     voice: dict[str, dict[str, float]] = field(default_factory=dict)  # (voice agent k=v …) lines
+    call: dict[str, str] = field(default_factory=dict)  # (call direction=outbound)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ def parse_tests(path: Path) -> list[Case]:
             pairs = re.findall(r"([a-z_]+)\s*=\s*(-?[\d.]+)", m.group(2))
             case.voice.setdefault(m.group(1), {}).update({k: float(v) for k, v in pairs})
             continue
+        if m := _CALL.match(line):
+            case.call["direction"] = m.group(1)
+            continue
         if m := _DIRECTIVE.match(line):
             pending_gap = float(m.group(2)) if m.group(1) == "silence" else -float(m.group(2))
             continue
@@ -134,7 +139,7 @@ def run_tests(folder: Path, rules: RuleSet) -> list[CaseResult]:
                     metrics = replace(metrics, prosody=voice_for_test(case.voice))
                 except ValueError as exc:
                     raise RuleError(path, str(exc), line=case.line) from None
-            ctx = Context(utts, metrics, rules)
+            ctx = Context(utts, metrics, rules, case.call)
             for kind, rid in case.expect:
                 if rid not in rules.rules:
                     raise RuleError(path, f"test names unknown rule '{rid}'", line=case.line, rule=rid)
