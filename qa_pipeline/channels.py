@@ -4,7 +4,7 @@ Recording systems disagree on which side the agent is on, and inbound and outbou
 swap even within one system. Both channels are transcribed anyway, so the decision costs
 nothing but reading them, with the same cues and scoring as a mono call's two voices
 (:func:`qa_pipeline.roles.decide_roles`: ``role_cues`` in ``rules/roles.yaml``, plus who
-answered first and who read out digits). A margin under ``MEDIUM`` is ``low``: the call is
+answered first and who read out digits). A margin under ``roles.MEDIUM`` is ``low``: the call is
 flagged ("check which channel is the agent") instead of guessed silently.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .roles import HIGH, MEDIUM, RoleDecision, decide_roles  # noqa: F401  (HIGH, MEDIUM: the levels)
+from .roles import RoleDecision, decide_roles
 from .types import SpeakerAssignment, Utterance
 
 SIDES = ("left", "right")

@@ -104,4 +104,4 @@ def test_bad_role_cue_is_a_config_error_with_file_line_and_fix(tmp_path, entry, 
     assert res.exit_code == EXIT_CONFIG == 4, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in res.output, res.output
-    assert f"roles.yaml:4:" in lines[0] and message in lines[0], lines[0]
+    assert "roles.yaml:4:" in lines[0] and message in lines[0], lines[0]
