@@ -57,8 +57,11 @@ def split_voices(track: np.ndarray, speech: list[Interval], options: DiarizeOpti
     return MonoSplit(tracks, {v: list(spans) for v, spans in zip(VOICES, d.speech)}, d, track, tuple(speech))
 
 
-def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, tolerance: float = 0.2):
+def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, rules=None, tolerance: float = 0.2):
     """Rename the two voices ``agent``/``customer`` by what they said.
+
+    The voices are told apart by :func:`qa_pipeline.roles.assign_roles`: the same cues
+    (``role_cues`` of ``rules``, default: the default rules) and scoring as a stereo call's channels.
 
     Returns
     -------
@@ -67,14 +70,13 @@ def name_roles(channels: dict[str, ChannelResult], split: MonoSplit, *, toleranc
     """
     d = split.diarization
     by_voice = [channels[v].utterances for v in VOICES]
-    roles = assign_roles(by_voice, tolerance=tolerance)
-    name = {VOICES[roles.agent_voice]: "agent", VOICES[1 - roles.agent_voice]: "customer"}
+    roles = assign_roles(by_voice, rules=rules, tolerance=tolerance)
+    name = {VOICES[roles.agent]: "agent", VOICES[1 - roles.agent]: "customer"}
     renamed = {name[v]: replace(r, speaker=name[v], utterances=[replace(u, speaker=name[v]) for u in r.utterances])
                for v, r in channels.items()}
     tracks = {name[v]: t for v, t in split.tracks.items()}
     speech = {name[v]: s for v, s in split.speech.items()}
-    cues = tuple(SpeakerCue(c.cue, c.role, c.weight, name[VOICES[c.voice]], c.start, c.quote)
-                 for c in roles.cues)  # quotes are masked with every output (redact_data)
+    cues = roles.speaker_cues({i: name[v] for i, v in enumerate(VOICES)})  # quotes masked again on output
     said = sorted({c.cue for c in cues if c.points_to == "agent" and c.speaker == "agent"})
     why = ("spoke first (no role cue was heard)" if roles.fallback
            else f"said {', '.join(said)}" if said else "gave fewer customer cues")

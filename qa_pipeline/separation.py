@@ -26,7 +26,7 @@ import numpy as np
 
 from .audio import Recording
 from .bleed import BleedOptions, remove_bleed
-from .channels import decide_agent_channel
+from .channels import channel_assignment, decide_agent_channel
 from .denoise import DenoiseOptions, denoise
 from .diarize import DiarizeOptions
 from .errors import ConfigError
@@ -149,7 +149,8 @@ def name_speakers(sep: Separation, channels: dict[str, ChannelResult], *, rules=
         Both keyed by role.
     """
     if sep.split is not None and sep.split.diarization.separable:
-        renamed, tracks, speech, assignment, method = name_roles(channels, sep.split, tolerance=tolerance)
+        renamed, tracks, speech, assignment, method = name_roles(channels, sep.split, rules=rules,
+                                                                  tolerance=tolerance)
         if content_roles:  # look-alike voices split wrongly: roles by content instead
             _, by_content = verify_roles(renamed, sep.split, sep.dual_mono)
             if by_content is not None:
@@ -163,13 +164,13 @@ def name_speakers(sep: Separation, channels: dict[str, ChannelResult], *, rules=
         return sep, channels
     decision = decide_agent_channel(channels["left"].utterances, channels["right"].utterances,
                                     rules=rules, tolerance=tolerance)
-    name = {"left": "agent", "right": "customer"} if decision.agent_channel == "left" else \
+    name = {"left": "agent", "right": "customer"} if decision.agent == "left" else \
         {"left": "customer", "right": "agent"}
     renamed = _by_role(rename(channels, name))
-    assignment = decision.assignment(name)
+    assignment = channel_assignment(decision, name)
     return replace(sep, tracks=_by_role({name[k]: v for k, v in sep.tracks.items()}),
                    speech=_by_role({name[k]: v for k, v in sep.speech.items()}), assignment=assignment,
-                   agent_channel=decision.agent_channel), renamed
+                   agent_channel=decision.agent), renamed
 
 
 def _by_role(d: dict) -> dict:

@@ -246,7 +246,7 @@ CASES = [
                          ids=["agent-left", "agent-right", "homophone", "first-only", "silent"])
 def test_agent_channel_decided_from_content(left, right, agent, level):
     d = decide_agent_channel(left, right)
-    assert (d.agent_channel, d.level) == (agent, level), d
+    assert (d.agent, d.level) == (agent, level), d
     assert 0.5 <= d.confidence <= 1
 
 

@@ -148,7 +148,7 @@ def _u(text: str, start: float = 0.0) -> Utterance:
 ])
 def test_roles_from_what_was_said(voice0, voice1, agent, level):
     r = assign_roles([[_u(t, i * 3.0) for i, t in enumerate(voice0)], [_u(t, 1 + i * 3.0) for i, t in enumerate(voice1)]])
-    assert (r.agent_voice, r.level) == (agent, level), r
+    assert (r.agent, r.level) == (agent, level), r
     assert 0.5 <= r.confidence < 1
     assert (r.fallback is not None) == (not r.cues)
 

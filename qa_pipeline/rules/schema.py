@@ -328,7 +328,8 @@ class Checklist(_Strict):
 
 
 class RoleCue(_Strict):
-    """A phrase family that tells which side of a stereo call is the agent (``--agent-channel auto``)."""
+    """A phrase family that tells which side is the agent: a stereo call's channel (``--agent-channel auto``)
+    or a mono call's diarized voice (both scored by :func:`qa_pipeline.roles.decide_roles`)."""
 
     cue: str = Field(min_length=1)
     points_to: Literal["agent", "customer"]
