@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .doubt import doubt
 from .rules.loader import RuleSet
 from .sheet_calibration import SheetCalibration, calibrated_verdict
 from .types import CheckResult
@@ -99,13 +100,14 @@ def _missing(item, section: str, disabled: bool) -> CheckResult:
                        summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
 
 
-def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None
-                 ) -> Scored:
+def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None,
+                 *, agent_text: str = "") -> Scored:
     """Apply the loaded checklist to a call's check results (see the module docstring).
 
     With ``calibration`` (``qa calibrate``), an item it holds a model for takes the model's verdict
     and confidence (what reviewers would say); the automatic ones are kept in
-    ``score_detail.calibration.original``.
+    ``score_detail.calibration.original``. ``agent_text`` (everything the agent said) feeds the
+    doubt signals' cross-checks (:mod:`qa_pipeline.doubt`).
     """
     cl = rules.checklist
     if cl is None:
@@ -155,6 +157,11 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
                     got = 0.0
                 r = replace(r, status=status, **base)
             r = replace(r, summary=_readable(r))
+            if conf > 0:
+                factor, reasons = doubt(r, by_id, rule=rules.rules.get(item.check), agent_text=agent_text)
+                if reasons:
+                    conf *= factor
+                    r = replace(r, summary=f"{r.summary} [less sure: {'; '.join(reasons)}]")
             if (calibration is not None and item.check in calibration.items and r.status != "n/a"
                     and not r.fatal):  # 一票否决 stays the rule's call
                 r, conf, got = _calibrated(r, item, calibration.items[item.check], conf, got, original)
