@@ -216,3 +216,48 @@ def test_score_detail_carries_no_transcript_text():
     blob = json.dumps(report.to_dict()["score_detail"], ensure_ascii=False)
     assert "13800138000" not in blob and "「" not in blob
     assert "13800138000" not in json.dumps(report.to_dict(), ensure_ascii=False)
+
+
+def _triage(folder: Path, labels: dict) -> tuple[int, int, float, float]:
+    """(wrong verdicts, wrong ones listed in low_confidence, assessed items listed per call, all listed per call).
+
+    "Assessed" leaves out the items not assessed at all (confidence 0: the voice items of a
+    transcript without audio, a call with no knowledge topic), which are listed on every such call."""
+    wrong = caught = assessed = listed = 0
+    for name, entry in labels.items():
+        report = score_transcript(folder / f"{name}.jsonl", rules=RULES)
+        low = {x["id"] for x in report.score_detail["low_confidence"]}
+        listed += len(low)
+        assessed += sum(1 for x in report.score_detail["low_confidence"] if x["confidence"] > 0)
+        got = {c.id: c for c in report.checks}
+        for item, label in entry["labels"].items():
+            if _verdict(got[item].status) != label:
+                wrong += 1
+                caught += item in low
+    return wrong, caught, assessed / len(labels), listed / len(labels)
+
+
+@pytest.mark.parametrize("folder, min_caught", [(DATA / "holdout", 0.5), (DATA, 0.5)], ids=["holdout", "dev"])
+def test_low_confidence_catches_most_errors(folder, min_caught):
+    """A reviewer who checks only low_confidence fixes most errors, and the list stays short:
+    at least half of the wrong verdicts are listed, with at most 4 assessed items per call
+    (measured: held-out 6 of 6 errors with 0.9 assessed items per call, dev 3 of 5 with 0.6)."""
+    labels = yaml.safe_load((folder / "labels.yaml").read_text("utf-8"))
+    wrong, caught, assessed, listed = _triage(folder, labels)
+    assert wrong and caught / wrong >= min_caught, f"{caught}/{wrong} errors in low_confidence"
+    assert assessed <= 4, f"{assessed:.1f} assessed items per call in low_confidence"
+    assert listed - assessed <= 11  # the not-assessed: 9 voice items without audio, info.* without a topic
+
+
+@pytest.mark.parametrize("name, item, reason", [
+    ("s43", "wording.polite", "borderline: one hit short of failing"),  # one 你; two fail
+    ("s08", "info.complete", "borderline: one violation from a pass"),  # partial: one key point missing
+    ("s43", "info.accurate", "contradicted: info.no_exaggeration is fail"),  # an absolute promise
+    ("s15", "attitude.impatient", "contradicted: attitude.soothe is fail"),  # the caller complains
+], ids=["one-short", "partial", "exaggeration", "complaint"])
+def test_doubt_signals_say_why(name, item, reason):
+    """A verdict made less sure says why in its summary, and lands in low_confidence."""
+    report = score_transcript(DATA / f"{name}.jsonl", rules=RULES)
+    r = {c.id: c for c in report.checks}[item]
+    assert reason in r.summary and r.confidence < RULES.checklist.low_confidence_below
+    assert item in {x["id"] for x in report.score_detail["low_confidence"]}
