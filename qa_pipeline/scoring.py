@@ -15,7 +15,9 @@ the sum over all items of the points awarded.
 Every item carries ``confidence`` (0–1): the item's measured accuracy for that verdict
 (``confidence:`` in the checklist, from the annotated set in ``tests/data/sheet``), times
 the quality of the evidence (the pinyin similarity of fuzzy phrase matches; for a "must
-not say" that passed, how close the nearest miss came). An item that cannot be judged
+not say" that passed, how close the nearest miss came), times the doubt signals of
+:mod:`qa_pipeline.doubt` (borderline measurements, items of the call that contradict the verdict,
+evidence heard with low ASR word probability). An item that cannot be judged
 (no rule loaded, speaker roles unknown, no knowledge topic matches) is ``n/a`` with
 confidence 0: its points are given provisionally, it is left out of ``auto_coverage`` and
 listed first in ``low_confidence``. ``auto_coverage`` is the share of the sheet's points
