@@ -16,6 +16,12 @@ never from the held-out set:
   name heard) while the agent does say X先生/X女士 (the customer gave one in words the cue list
   lacks).
 
+- **garbled** (``GARBLED_BELOW``, 0.5): the utterance a verdict rests on (its evidence for a pass,
+  its findings — the nearest miss too — for a fail) was heard with a mean ASR word probability
+  under 0.5 (``words[].prob`` of a transcript from audio): the factor is that mean / 0.5, at least
+  ``GARBLED_FLOOR`` (0.4): garbled words may hide the phrase, or invent it. Not fitted: the
+  annotated dialogues carry no word probabilities; a default to refit from reviewers' decisions.
+
 The weak proxies carry lower priors in ``checklist.yaml`` instead (``understanding.guiding``:
 "the agent asks no question" misses guidance given in statements).
 
@@ -29,10 +35,12 @@ from __future__ import annotations
 
 import re
 
-from .types import CheckResult
+from .types import CheckResult, Utterance
 
 BORDERLINE = 0.65
 CONTRADICTED = 0.6
+GARBLED_BELOW = 0.5
+GARBLED_FLOOR = 0.4
 
 # pass of key ← a failing (or applying) item in the same call that speaks against it
 _ATTITUDE = ("attitude.impatient", "attitude.no_shirking", "answer.tactful", "language.casual")
@@ -43,8 +51,8 @@ CONTRADICTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 _SURNAME_TITLE = re.compile(r"[\u4e00-\u9fff](先生|女士)")
 
 
-def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_text: str = ""
-          ) -> tuple[float, tuple[str, ...]]:
+def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_text: str = "",
+          transcript: tuple[Utterance, ...] = ()) -> tuple[float, tuple[str, ...]]:
     """The factor (0–1] by which the signals lower ``r``'s confidence, and their reasons.
 
     Parameters
@@ -53,6 +61,7 @@ def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_tex
     by_id : every check result of the call, by id.
     rule : the item's loaded rule (``RuleSet.rules[id]``), for the counted conditions; optional.
     agent_text : everything the agent said (for the address cross-check); optional.
+    transcript : the call's utterances (their word probabilities); optional.
 
     Returns
     -------
@@ -76,7 +85,25 @@ def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_tex
         if _SURNAME_TITLE.search(agent_text):
             factor *= CONTRADICTED
             why.append("contradicted: the agent uses a surname and title")
+    p = _heard_prob(r, transcript)
+    if p is not None and p < GARBLED_BELOW:
+        factor *= max(p / GARBLED_BELOW, GARBLED_FLOOR)
+        why.append(f"garbled: the evidence was heard with word probability {p:.2f}")
     return factor, tuple(why)
+
+
+def _heard_prob(r: CheckResult, transcript: tuple[Utterance, ...]) -> float | None:
+    """The lowest mean word probability of the utterances the verdict's evidence comes from (None: no words)."""
+    lines = r.findings if r.status in ("fail", "partial") else r.evidence if r.status == "pass" else ()
+    low = None
+    for f in lines:
+        if f.span is None:
+            continue
+        for u in transcript:
+            if u.words and u.speaker == f.speaker and u.start < f.span.end and f.span.start < u.end:
+                mean = sum(w.prob for w in u.words) / len(u.words)
+                low = mean if low is None else min(low, mean)
+    return low
 
 
 def _counted(cond) -> list:

@@ -176,9 +176,8 @@ def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibratio
     the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
     t0 = time.perf_counter()
     call = {"direction": direction} if direction else None
-    agent_text = "".join(u.text for u in report.transcript if u.speaker == "agent")  # doubt cross-checks
     scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration,
-                          agent_text=agent_text)
+                          transcript=report.transcript)  # the doubt signals read it
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers

@@ -32,7 +32,7 @@ from typing import Any
 from .doubt import doubt
 from .rules.loader import RuleSet
 from .sheet_calibration import SheetCalibration, calibrated_verdict
-from .types import CheckResult
+from .types import CheckResult, Utterance
 
 NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
 # An n/a is "not assessed" (confidence 0) when the check could not be decided — a measurement
@@ -103,18 +103,19 @@ def _missing(item, section: str, disabled: bool) -> CheckResult:
 
 
 def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None,
-                 *, agent_text: str = "") -> Scored:
+                 *, transcript: tuple[Utterance, ...] = ()) -> Scored:
     """Apply the loaded checklist to a call's check results (see the module docstring).
 
     With ``calibration`` (``qa calibrate``), an item it holds a model for takes the model's verdict
     and confidence (what reviewers would say); the automatic ones are kept in
-    ``score_detail.calibration.original``. ``agent_text`` (everything the agent said) feeds the
-    doubt signals' cross-checks (:mod:`qa_pipeline.doubt`).
+    ``score_detail.calibration.original``. ``transcript`` (the call's utterances) feeds the
+    doubt signals' cross-checks and word probabilities (:mod:`qa_pipeline.doubt`).
     """
     cl = rules.checklist
     if cl is None:
         return Scored(checks, None, {"method": "no checklist loaded"}, False, ())
     by_id = {c.id: c for c in checks}
+    agent_text = "".join(u.text for u in transcript if u.speaker == "agent")  # for the doubt signals
     out: dict[str, CheckResult] = dict(by_id)
     sections, fatal, low = [], [], []
     original: dict[str, dict[str, Any]] = {}
@@ -160,7 +161,8 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
                 r = replace(r, status=status, **base)
             r = replace(r, summary=_readable(r))
             if conf > 0:
-                factor, reasons = doubt(r, by_id, rule=rules.rules.get(item.check), agent_text=agent_text)
+                factor, reasons = doubt(r, by_id, rule=rules.rules.get(item.check), agent_text=agent_text,
+                                        transcript=transcript)
                 if reasons:
                     conf *= factor
                     r = replace(r, summary=f"{r.summary} [less sure: {'; '.join(reasons)}]")

@@ -261,3 +261,25 @@ def test_doubt_signals_say_why(name, item, reason):
     r = {c.id: c for c in report.checks}[item]
     assert reason in r.summary and r.confidence < RULES.checklist.low_confidence_below
     assert item in {x["id"] for x in report.score_detail["low_confidence"]}
+
+
+@pytest.mark.parametrize("prob, doubted", [(0.95, False), (0.3, True)], ids=["clear", "garbled"])
+def test_evidence_heard_garbled_is_less_sure(tmp_path, prob, doubted):
+    """s01's thanks (谢谢/感谢) with word probabilities as ASR gives them: heard clearly, wording.thanks
+    keeps its prior; heard with probability 0.3, it goes to low_confidence and says why."""
+    import json
+
+    rows = [json.loads(line) for line in (DATA / "s01.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    for row in rows:
+        p = prob if row["speaker"] == "agent" and ("谢" in row["text"]) else 0.95
+        step = (row["end"] - row["start"]) / len(row["text"])
+        row["words"] = [{"start": row["start"] + i * step, "end": row["start"] + (i + 1) * step, "text": ch, "prob": p}
+                        for i, ch in enumerate(row["text"])]
+    path = tmp_path / "s01.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    report = score_transcript(path, rules=RULES)
+    thanks = {c.id: c for c in report.checks}["wording.thanks"]
+    assert thanks.status == "pass"
+    low = {x["id"] for x in report.score_detail["low_confidence"]}
+    assert ("garbled" in thanks.summary) == doubted and ("wording.thanks" in low) == doubted, thanks.summary
+    assert thanks.confidence == (pytest.approx(0.9 * 0.3 / 0.5) if doubted else 0.9)
