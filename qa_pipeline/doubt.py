@@ -48,7 +48,7 @@ CONTRADICTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "info.accurate": (("info.no_exaggeration", ("fail", "partial")),),
     **{a: (("attitude.soothe", ("fail", "pass")),) for a in _ATTITUDE},
 }
-_SURNAME_TITLE = re.compile(r"[\u4e00-\u9fff](先生|女士)")
+_SURNAME_TITLE = re.compile(r"[\u4e00-\u9fff](?<![位的个这那])(先生|女士)")  # 林先生, not 这位先生
 
 
 def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_text: str = "",

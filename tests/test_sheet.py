@@ -273,8 +273,8 @@ def test_evidence_heard_garbled_is_less_sure(tmp_path, prob, doubted):
     for row in rows:
         p = prob if row["speaker"] == "agent" and ("谢" in row["text"]) else 0.95
         step = (row["end"] - row["start"]) / len(row["text"])
-        row["words"] = [{"start": row["start"] + i * step, "end": row["start"] + (i + 1) * step, "text": ch, "prob": p}
-                        for i, ch in enumerate(row["text"])]
+        row["words"] = [{"start": row["start"] + i * step, "end": row["start"] + (i + 1) * step,
+                         "text": ch, "prob": p} for i, ch in enumerate(row["text"])]
     path = tmp_path / "s01.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
     report = score_transcript(path, rules=RULES)
@@ -283,3 +283,20 @@ def test_evidence_heard_garbled_is_less_sure(tmp_path, prob, doubted):
     low = {x["id"] for x in report.score_detail["low_confidence"]}
     assert ("garbled" in thanks.summary) == doubted and ("wording.thanks" in low) == doubted, thanks.summary
     assert thanks.confidence == (pytest.approx(0.9 * 0.3 / 0.5) if doubted else 0.9)
+
+
+@pytest.mark.parametrize("agent_says, doubted", [("林先生，您的保单已经续好了。", True),
+                                                 ("这位先生，您的保单已经续好了。", False)], ids=["surname", "no-surname"])
+def test_address_na_doubted_when_the_agent_uses_a_surname(tmp_path, agent_says, doubted):
+    """wording.address is n/a when no name cue (我姓…) is heard; an agent who says 林先生 heard a name the
+    cue list missed (车主叫林涛), so the n/a goes to a reviewer."""
+    import json
+
+    turns = [("agent", "您好，安心保险，请问有什么可以帮您？"), ("customer", "我想续保，车主叫林涛。"),
+             ("agent", agent_says), ("customer", "好的，谢谢。"), ("agent", "不客气，感谢您的来电，再见。")]
+    rows = [{"speaker": s, "text": t, "start": 5.0 * i, "end": 5.0 * i + 4} for i, (s, t) in enumerate(turns)]
+    path = tmp_path / "call.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), "utf-8")
+    address = {c.id: c for c in score_transcript(path, rules=RULES).checks}["wording.address"]
+    assert address.status == "n/a"
+    assert (address.confidence < RULES.checklist.low_confidence_below) == doubted, address.summary
