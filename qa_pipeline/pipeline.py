@@ -176,7 +176,8 @@ def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibratio
     the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
     t0 = time.perf_counter()
     call = {"direction": direction} if direction else None
-    scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration)
+    scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration,
+                          transcript=report.transcript)  # the doubt signals read it
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers

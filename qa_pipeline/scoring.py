@@ -15,7 +15,9 @@ the sum over all items of the points awarded.
 Every item carries ``confidence`` (0–1): the item's measured accuracy for that verdict
 (``confidence:`` in the checklist, from the annotated set in ``tests/data/sheet``), times
 the quality of the evidence (the pinyin similarity of fuzzy phrase matches; for a "must
-not say" that passed, how close the nearest miss came). An item that cannot be judged
+not say" that passed, how close the nearest miss came), times the doubt signals of
+:mod:`qa_pipeline.doubt` (borderline measurements, items of the call that contradict the verdict,
+evidence heard with low ASR word probability). An item that cannot be judged
 (no rule loaded, speaker roles unknown, no knowledge topic matches) is ``n/a`` with
 confidence 0: its points are given provisionally, it is left out of ``auto_coverage`` and
 listed first in ``low_confidence``. ``auto_coverage`` is the share of the sheet's points
@@ -27,9 +29,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .doubt import doubt
 from .rules.loader import RuleSet
 from .sheet_calibration import SheetCalibration, calibrated_verdict
-from .types import CheckResult
+from .types import CheckResult, Utterance
 
 NEAR_MISS_FROM = 0.85  # a nearest miss at least this similar makes a verdict less sure
 # An n/a is "not assessed" (confidence 0) when the check could not be decided — a measurement
@@ -99,18 +102,20 @@ def _missing(item, section: str, disabled: bool) -> CheckResult:
                        summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
 
 
-def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None
-                 ) -> Scored:
+def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None,
+                 *, transcript: tuple[Utterance, ...] = ()) -> Scored:
     """Apply the loaded checklist to a call's check results (see the module docstring).
 
     With ``calibration`` (``qa calibrate``), an item it holds a model for takes the model's verdict
     and confidence (what reviewers would say); the automatic ones are kept in
-    ``score_detail.calibration.original``.
+    ``score_detail.calibration.original``. ``transcript`` (the call's utterances) feeds the
+    doubt signals' cross-checks and word probabilities (:mod:`qa_pipeline.doubt`).
     """
     cl = rules.checklist
     if cl is None:
         return Scored(checks, None, {"method": "no checklist loaded"}, False, ())
     by_id = {c.id: c for c in checks}
+    agent_text = "".join(u.text for u in transcript if u.speaker == "agent")  # for the doubt signals
     out: dict[str, CheckResult] = dict(by_id)
     sections, fatal, low = [], [], []
     original: dict[str, dict[str, Any]] = {}
@@ -155,6 +160,12 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
                     got = 0.0
                 r = replace(r, status=status, **base)
             r = replace(r, summary=_readable(r))
+            if conf > 0:
+                factor, reasons = doubt(r, by_id, rule=rules.rules.get(item.check), agent_text=agent_text,
+                                        transcript=transcript)
+                if reasons:
+                    conf *= factor
+                    r = replace(r, summary=f"{r.summary} [less sure: {'; '.join(reasons)}]")
             if (calibration is not None and item.check in calibration.items and r.status != "n/a"
                     and not r.fatal):  # 一票否决 stays the rule's call
                 r, conf, got = _calibrated(r, item, calibration.items[item.check], conf, got, original)

@@ -104,13 +104,14 @@ def test_fitting_raises_kappa_where_reviewers_follow_a_house_rule(reviewed, tmp_
 
 
 def test_refit_confidence_sends_the_disputed_item_to_low_confidence(reviewed, tmp_path):
-    """The reviewers overturn half of understanding.guiding's failures: with the defaults none of the
-    wrong verdicts is under 0.6; refitted (cross-validated), most are."""
+    """The reviewers overturn half of understanding.guiding's failures: with the defaults fewer than half
+    of the wrong verdicts are under 0.6 (guiding's fail prior, 0.55, lists some of them);
+    refitted (cross-validated), most are."""
     store, _ = reviewed
     fit = fit_sheet(store, tmp_path / "models")
     w = fit["wrong"]
-    assert w["n"] >= 10 and w["low_before"] == 0, w
-    # a reviewer who checks only low_confidence: fixes none of the automatic errors, most after refitting
+    assert w["n"] >= 10 and w["low_before"] < w["n"] // 2, w
+    # a reviewer who checks only low_confidence: fixes a few of the automatic errors, most after refitting
     assert w["n_after"] - w["low_after"] <= w["n"] // 4, w
 
 
