@@ -25,9 +25,11 @@ from ..store import Store
 from ..store import queue as calls_queue
 from . import state as st
 from .limits import BodyLimit
+from .security import HostGuard, audio_cache_lifespan, find_token
 from .state import PermissionDenied, User
 
 STATIC = Path(__file__).parent / "static"
+MAX_PAGE = 100_000  # page numbers past this are 422, not an SQL overflow
 
 
 class Event(BaseModel):
@@ -38,22 +40,25 @@ class Event(BaseModel):
 
 
 def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
-               rules_dir: str | Path | None = None) -> FastAPI:
+               rules_dir: str | Path | None = None, hosts: frozenset[str] | None = None) -> FastAPI:
     """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
 
     Text reaches a user without the ``sensitive`` right only through
     :func:`qa_pipeline.redact.redact_data`, with the entity formats of ``rules_dir`` (the
-    project's rules, as the batch used them; the defaults when None)."""
+    project's rules, as the batch used them; the defaults when None). ``hosts``: the Host names
+    answered (:func:`.security.allowed_hosts`; loopback names when None)."""
     from ..redact import redact_data
     from ..rules import load_rules
 
-    app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
+    audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
+    app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=audio_cache_lifespan(audio_cache))
     app.add_middleware(BodyLimit)
+    app.add_middleware(HostGuard, hosts=hosts)  # outermost: Host check and security headers on every response
     entity_options = load_rules(rules_dir).entity_options()
 
     def masked(u: User, data: Any) -> Any:
         return data if u.sensitive else redact_data(data, entity_options)
-    audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
     local_user = local_user or User("reviewer", "senior")
 
     def user(request: Request) -> User:
@@ -63,9 +68,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             token = auth[7:].strip()
-        if token not in users:
+        found = find_token(users, token)
+        if found is None:
             raise HTTPException(401, "a valid access token is required (open the URL `qa review` printed)")
-        return users[token]
+        return found
 
     @app.exception_handler(QAError)
     async def _qa_error(request: Request, exc: QAError):  # noqa: ANN202
@@ -97,6 +103,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/options")
     def options(u: User = Depends(user)):
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers list agents, teams and checks")
         return {**calls_queue.queue_options(store), "sorts": list(calls_queue.SORTS)}
 
     @app.get("/api/queue")
@@ -104,7 +112,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               date_to: Optional[str] = Query(None, alias="to"), agent: Optional[str] = None,
               team: Optional[str] = None, check: Optional[str] = None, status: Optional[str] = None,
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
-              max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1),
+              max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1, le=MAX_PAGE),
               size: int = Query(50, ge=1, le=200)):
         from ..reports import parse_day
 
@@ -190,6 +198,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def calibration(u: User = Depends(user)):
         from .calibration import agreement
 
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers see calibration data")
         return agreement(store)
 
     from .coaching_api import register as register_coaching
