@@ -105,3 +105,28 @@ def test_the_decoded_audio_cache_is_removed_when_the_app_stops(store):
     with TestClient(app) as c:
         assert c.get("/api/me").status_code == 200
     assert not any(glob.os.path.exists(p) for p in made)
+
+
+@pytest.mark.parametrize("kwargs, shown, hidden", [
+    ({}, "?token=abcd…", "abcdefghijklmnopqrstuvwx"),
+    ({"print_url": True}, "?token=abcdefghijklmnopqrstuvwx", None),
+], ids=["prefix", "print-url"])
+def test_qa_review_prints_only_the_tokens_start(kwargs, shown, hidden):
+    from qa_pipeline.cli.review import review_url_message
+
+    line = review_url_message("127.0.0.1", 8765, "abcdefghijklmnopqrstuvwx", **kwargs)
+    assert shown in line and (hidden is None or hidden not in line)
+
+
+def test_the_full_url_goes_to_a_file_only_its_owner_reads(tmp_path):
+    import stat
+
+    from qa_pipeline.cli.review import review_url_message
+
+    target = tmp_path / "review-url"
+    target.write_text("old")
+    target.chmod(0o644)
+    line = review_url_message("127.0.0.1", 8765, "abcdefghijklmnopqrstuvwx", url_file=target)
+    assert "abcdefghijklmnopqrstuvwx" not in line and str(target) in line
+    assert target.read_text().strip() == "http://127.0.0.1:8765/?token=abcdefghijklmnopqrstuvwx"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -22,6 +22,28 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def review_url_message(host: str, port: int, token: str | None, *, url_file: Path | None = None,
+                       print_url: bool = False) -> str:
+    """The line ``qa review`` prints: the URL, with the token shown in full only if asked (``print_url``);
+    with ``url_file`` the full URL goes to that file, readable by its owner only (0600)."""
+    import os
+
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    if not token:
+        return f"review page: {base}  (Ctrl-C to stop)"
+    full = f"{base}?token={token}"
+    if url_file is not None:
+        url_file = Path(url_file)
+        url_file.unlink(missing_ok=True)  # a fresh file, so the mode below holds
+        fd = os.open(url_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(full + "\n")
+    if print_url:
+        return f"review page: {full}  (Ctrl-C to stop)"
+    where = f"; the full URL is in {url_file} (mode 0600)" if url_file else "; --print-url shows the full URL once"
+    return f"review page: {base}?token={token[:4]}…  (token starts {token[:4]}{where}; Ctrl-C to stop)"
+
+
 def review(
     db: DbOption = "qa.db",
     host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --token or --users.")] = "127.0.0.1",
@@ -33,6 +55,11 @@ def review(
     sensitive: Annotated[bool, typer.Option("--show-sensitive", help="Show unmasked data (if the store has it).")] = False,
     rules: RulesDir = None,
     config: ConfigFile = None,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", help="Another Host name the page answers to "
+                          "(a DNS name behind a proxy); loopback names and --host always are.")] = None,
+    url_file: Annotated[Optional[Path], typer.Option(help="Write the full URL with the token to this file (mode 0600) "
+                        "instead of printing only the token's first characters.")] = None,
+    print_url: Annotated[bool, typer.Option("--print-url", help="Print the full URL with the token once.")] = False,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
@@ -56,9 +83,15 @@ def review(
     from ..options import pipeline_options
 
     rules_dir = pipeline_options(config, rules_dir=rules).rules_dir  # masks with the project's entity formats
-    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir)
-    url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
-    typer.echo(f"review page: {url}  (Ctrl-C to stop)")
+    from ..review.security import allowed_hosts
+
+    extra = list(allow_host or ())
+    if host in ("0.0.0.0", "::"):  # every interface: the machine's own names too
+        import socket
+
+        extra += [socket.gethostname(), socket.getfqdn()]
+    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir, hosts=allowed_hosts(host, extra))
+    typer.echo(review_url_message(host, port, token if not users else None, url_file=url_file, print_url=print_url))
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 

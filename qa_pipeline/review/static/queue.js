@@ -47,4 +47,5 @@ async function load() {
 form.addEventListener("submit", e => { e.preventDefault(); page = 1; load(); });
 document.getElementById("prev").onclick = () => { page--; load(); };
 document.getElementById("next").onclick = () => { page++; load(); };
-showMe(); loadOptions().then(load);
+showMe().then(me => me.role === "agent" ? null : loadOptions())  // agents get no agent/team lists (403)
+  .catch(e => { document.getElementById("error").textContent = e.message; }).then(load);
