@@ -13,7 +13,7 @@ import hashlib
 import io
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -28,6 +28,9 @@ from .limits import BodyLimit
 from .security import HostGuard, audio_cache_lifespan, find_token
 from .state import PermissionDenied, User
 
+if TYPE_CHECKING:
+    from ..store.assign import AssignmentRules
+
 STATIC = Path(__file__).parent / "static"
 MAX_PAGE = 100_000  # page numbers past this are 422, not an SQL overflow
 
@@ -40,7 +43,8 @@ class Event(BaseModel):
 
 
 def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
-               rules_dir: str | Path | None = None, hosts: frozenset[str] | None = None) -> FastAPI:
+               rules_dir: str | Path | None = None, hosts: frozenset[str] | None = None,
+               assignment: "AssignmentRules | None" = None) -> FastAPI:
     """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
 
     Text reaches a user without the ``sensitive`` right only through
@@ -113,7 +117,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               team: Optional[str] = None, check: Optional[str] = None, status: Optional[str] = None,
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
               max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1, le=MAX_PAGE),
-              size: int = Query(50, ge=1, le=200)):
+              size: int = Query(50, ge=1, le=200), mine: bool = False, assignee: Optional[str] = Query(None, max_length=128),
+              unassigned: Optional[bool] = None, sample: Optional[str] = Query(None, max_length=64),
+              queue: Optional[str] = Query(None, max_length=255), direction: Optional[str] = Query(None, max_length=16),
+              q: Optional[str] = Query(None, max_length=255), text: Optional[str] = Query(None, max_length=200)):
         from ..reports import parse_day
 
         if sort not in calls_queue.SORTS:
@@ -121,7 +128,9 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         f = calls_queue.QueueFilter(start=parse_day(date_from), end=parse_day(date_to),
                         own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
                         agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
-                        min_score=min_score, max_score=max_score, review_status=status)
+                        min_score=min_score, max_score=max_score, review_status=status,
+                        assignee=u.name if mine else assignee, unassigned=unassigned, sample=sample, queue=queue,
+                        direction=direction, call_id=q, text=text)
         page_ = calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
         page_["items"] = masked(u, page_["items"])
         return page_
@@ -205,5 +214,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     from .coaching_api import register as register_coaching
 
     register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
+    from .queue_api import register as register_queue
+
+    register_queue(app, store, user, assignment)  # claim, release, assign, automatic assignment
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import StoreError
+from . import search
 from . import tables as t
 
 if TYPE_CHECKING:
@@ -236,6 +237,7 @@ class Store:
                         rows = children.get(table.name)
                         if rows:
                             conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+                    search.index_call(conn, call_id, [u.get("text") or "" for u in children.get("utterances") or ()])
                 return
             except sa.exc.IntegrityError:
                 # PostgreSQL: another writer inserted the same call between our UPDATE and INSERT; the

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from . import tables as t
 from .db import DB, using
 from .results import in_period
+from .search import normalize_query, transcript_condition
 
-_c, _r, _k = t.calls.c, t.call_reviews.c, t.checks.c
+_c, _r, _k, _a = t.calls.c, t.call_reviews.c, t.checks.c, t.call_assignments.c
 _REVIEW_STATUS = sa.func.coalesce(_r.status, "pending")
 SORTS: dict[str, tuple] = {
     "priority": (_c.fatal.desc(), _c.flagged.desc(), _c.score.asc(), _c.started_at.desc()),
@@ -41,6 +42,13 @@ class QueueFilter:
     min_score: float | None = None
     max_score: float | None = None
     review_status: str | None = None
+    assignee: str | None = None   # "my queue": calls assigned to this reviewer
+    unassigned: bool | None = None
+    sample: str | None = None     # a saved review sample (``qa sample --save``)
+    queue: str | None = None      # the phone system's queue
+    direction: str | None = None  # inbound | outbound
+    call_id: str | None = None    # part of a call id
+    text: str | None = None       # words in the transcript (store/search.py)
 
 
 def queue_options(db: DB) -> dict[str, list]:
@@ -51,16 +59,33 @@ def queue_options(db: DB) -> dict[str, list]:
         teams = conn.execute(sa.select(_c.team).where(_c.status == "scored").distinct().order_by(_c.team)).scalars()
         checks = conn.execute(sa.select(_k.check_id).where(_k.status != "manual").distinct().order_by(_k.check_id)
                               ).scalars()
+        queues = conn.execute(sa.select(_c.queue).where(_c.status == "scored").distinct().order_by(_c.queue)).scalars()
+        samples = conn.execute(sa.select(t.review_samples.c.sample_id).distinct()
+                               .order_by(t.review_samples.c.sample_id)).scalars()
         return {"agents": [{"id": a, "name": n} for a, n in agents if a], "teams": [x for x in teams if x],
-                "checks": list(checks)}
+                "checks": list(checks), "queues": [x for x in queues if x], "samples": list(samples)}
 
 
-def _conditions(f: QueueFilter) -> list:
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(f: QueueFilter, dialect: str = "sqlite") -> list:
     conds = [_c.status == "scored", in_period(_c.started_at, f.start, f.end)]
     for column, value in ((_c.agent_id, f.own_agent), (_c.agent_id, f.agent), (_c.team, f.team),
-                          (_c.fatal, f.fatal), (_c.flagged, f.flagged)):
+                          (_c.fatal, f.fatal), (_c.flagged, f.flagged), (_c.queue, f.queue),
+                          (_c.direction, f.direction), (_a.reviewer, f.assignee)):
         if value is not None and value != "":
             conds.append(column == value)
+    if f.unassigned:
+        conds.append(_a.reviewer.is_(None))
+    if f.sample:
+        _s = t.review_samples.c
+        conds.append(sa.exists().where(_s.call_id == _c.call_id, _s.sample_id == f.sample))
+    if f.call_id and f.call_id.strip():
+        conds.append(_c.call_id.like(_like(f.call_id.strip()), escape="\\"))
+    if f.text and normalize_query(f.text):
+        conds.append(transcript_condition(dialect, f.text))
     if f.failed_check:
         conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
     if f.min_score is not None:
@@ -74,9 +99,11 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
     """One page of the queue: ``total`` (matching ``f``), ``items`` (call fields, ``review_status``,
     ``final_score``, ``reviewer``, ``p_confirmed``) and ``counts`` over ``f`` without its review status
     (``all``, ``flagged``, ``fatal``, ``by_status``). ``sort`` is one of :data:`SORTS`."""
-    conds = _conditions(f)
+    with using(db) as conn:
+        dialect = conn.dialect.name
+    conds = _conditions(f, dialect)
     base = t.calls.outerjoin(t.call_reviews, _r.call_id == _c.call_id).outerjoin(
-        t.call_ranks, t.call_ranks.c.call_id == _c.call_id)
+        t.call_ranks, t.call_ranks.c.call_id == _c.call_id).outerjoin(t.call_assignments, _a.call_id == _c.call_id)
     facet_q = (sa.select(_REVIEW_STATUS.label("s"), sa.func.count(), sa.func.sum(sa.cast(_c.flagged, sa.Integer)),
                          sa.func.sum(sa.cast(_c.fatal, sa.Integer))).select_from(base).where(sa.and_(*conds))
                .group_by("s"))
@@ -84,7 +111,7 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
         conds.append(_REVIEW_STATUS == f.review_status)
     q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
                    _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
-                   t.call_ranks.c.p_confirmed)
+                   t.call_ranks.c.p_confirmed, _a.reviewer.label("assignee"), _c.queue, _c.direction)
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
     with using(db) as conn:
         facets = conn.execute(facet_q).all()
