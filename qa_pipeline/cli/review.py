@@ -60,6 +60,8 @@ def review(
     url_file: Annotated[Optional[Path], typer.Option(help="Write the full URL with the token to this file (mode 0600) "
                         "instead of printing only the token's first characters.")] = None,
     print_url: Annotated[bool, typer.Option("--print-url", help="Print the full URL with the token once.")] = False,
+    assignment: Annotated[Optional[Path], typer.Option(help="YAML assignment rules: daily_quota and teams "
+                          "(team → reviewers, dealt round-robin).")] = None,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
@@ -90,7 +92,11 @@ def review(
         import socket
 
         extra += [socket.gethostname(), socket.getfqdn()]
-    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir, hosts=allowed_hosts(host, extra))
+    from ..review.queue_api import load_assignment_rules
+
+    rules_for_queue = load_assignment_rules(assignment) if assignment else None
+    web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir, hosts=allowed_hosts(host, extra),
+                     assignment=rules_for_queue)
     typer.echo(review_url_message(host, port, token if not users else None, url_file=url_file, print_url=print_url))
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
