@@ -30,13 +30,17 @@ def normalize_query(text: str) -> str:
 
 def index_call(conn: sa.Connection, call_id: str, texts: list[str]) -> None:
     """Replace one call's row in the search index (SQLite; nothing to do on PostgreSQL, which searches
-    ``utterances`` directly)."""
+    ``utterances`` directly). The index row's rowid is the ``calls`` row's, so replacing and searching
+    go by rowid (``call_id`` is not indexed in FTS5)."""
     if not has_index(conn):
         return
-    conn.exec_driver_sql(f"DELETE FROM {t.SEARCH_INDEX} WHERE call_id = ?", (call_id,))
+    rowid = conn.exec_driver_sql("SELECT rowid FROM calls WHERE call_id = ?", (call_id,)).scalar()
+    if rowid is None:
+        return
+    conn.exec_driver_sql(f"DELETE FROM {t.SEARCH_INDEX} WHERE rowid = ?", (rowid,))
     if texts:
-        conn.exec_driver_sql(f"INSERT INTO {t.SEARCH_INDEX} (call_id, text) VALUES (?, ?)",
-                             (call_id, "\n".join(x for x in texts if x)))
+        conn.exec_driver_sql(f"INSERT INTO {t.SEARCH_INDEX} (rowid, call_id, text) VALUES (?, ?, ?)",
+                             (rowid, call_id, "\n".join(x for x in texts if x)))
 
 
 def rebuild(conn: sa.Connection) -> int:
@@ -45,8 +49,10 @@ def rebuild(conn: sa.Connection) -> int:
         return 0
     conn.exec_driver_sql(f"DELETE FROM {t.SEARCH_INDEX}")
     return conn.exec_driver_sql(
-        f"INSERT INTO {t.SEARCH_INDEX} (call_id, text) SELECT call_id, group_concat(text, char(10)) "
-        "FROM (SELECT call_id, text FROM utterances ORDER BY call_id, idx) GROUP BY call_id").rowcount
+        f"INSERT INTO {t.SEARCH_INDEX} (rowid, call_id, text) SELECT c.rowid, u.call_id, u.text FROM calls c JOIN "
+        "(SELECT call_id, group_concat(text, char(10)) AS text FROM "
+        "(SELECT call_id, text FROM utterances ORDER BY call_id, idx) GROUP BY call_id) u ON u.call_id = c.call_id"
+        ).rowcount
 
 
 def transcript_condition(dialect: str, text: str):
@@ -58,10 +64,10 @@ def transcript_condition(dialect: str, text: str):
         u = t.utterances.c
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return sa.exists().where(u.call_id == c.call_id, u.text.ilike(pattern, escape="\\"))
-    fts = sa.table(t.SEARCH_INDEX, sa.column("call_id"), sa.column("text"))
+    fts = sa.table(t.SEARCH_INDEX, sa.column("rowid"), sa.column("text"))
     if len(q) >= 3:  # trigram index: the whole text as one phrase
         match = sa.text(f"{t.SEARCH_INDEX} MATCH :q").bindparams(q='"' + q.replace('"', '""') + '"')
     else:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         match = fts.c.text.like(pattern, escape="\\")
-    return c.call_id.in_(sa.select(fts.c.call_id).where(match))
+    return sa.literal_column("calls.rowid").in_(sa.select(fts.c.rowid).where(match))
