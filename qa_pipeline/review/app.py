@@ -25,6 +25,7 @@ from ..store import Store
 from ..store import queue as calls_queue
 from . import state as st
 from .limits import BodyLimit
+from .double_review import visible_events
 from .security import HostGuard, audio_cache_lifespan, find_token
 from .state import PermissionDenied, User
 
@@ -177,7 +178,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         report = store.report(call_id) or {}
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
-        history = st.history(store, call_id)
+        history = visible_events(store, call_id, u, st.history(store, call_id))  # blind on calibration calls
         return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
                           "me": me(u)})
 
@@ -214,8 +215,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     from .coaching_api import register as register_coaching
 
     register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
+    from .double_review import register as register_double_review
     from .queue_api import register as register_queue
 
     register_queue(app, store, user, assignment)  # claim, release, assign, automatic assignment
+    register_double_review(app, store, user)  # /api/calibration/double: blind double review statistics
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

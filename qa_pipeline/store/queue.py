@@ -123,3 +123,11 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
     return {"total": total, "page": page, "size": size, "items": rows,
             "counts": {"all": sum(by_status.values()), "flagged": sum(x or 0 for _, _, x, _ in facets),
                        "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
+
+
+def calls_in_samples(db: DB, prefix: str) -> set[str]:
+    """Call ids in any saved review sample whose name starts with ``prefix`` (the calibration sets)."""
+    _s = t.review_samples.c
+    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with using(db) as conn:
+        return set(conn.execute(sa.select(_s.call_id).where(_s.sample_id.like(like, escape="\\")).distinct()).scalars())
