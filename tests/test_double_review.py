@@ -96,3 +96,25 @@ def test_spread_kappa_and_machine_agreement_come_from_submitted_reviews(setup):
     b = [human(k, v[1]) for k, v in done.items()]
     want = None if len(set(a) | set(b)) < 2 else round(float(cohen_kappa_score(a, b)), 4)
     assert item["kappa_reviewers"] == want
+
+
+def test_qa_report_calibration_view_carries_the_double_review(setup, tmp_path):
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from qa_pipeline.cli import app
+
+    c, calls, shared = setup
+    for call_id, (a, b) in zip(shared[:4], [("agree", "agree"), ("agree", "dispute"), ("dispute", "dispute"),
+                                            ("agree", "agree")]):
+        decide(c, WANG, call_id, a, 80)
+        decide(c, LI, call_id, b, 70)
+        submit(c, WANG, call_id)
+        submit(c, LI, call_id)
+    api = next(i for i in c.get("/api/calibration/double", headers=SEN).json()["items"] if i["check_id"] == CHECK)
+    res = CliRunner().invoke(app, ["report", "--db", str(tmp_path / "qa.db"), "--view", "calibration", "--format", "csv",
+                                   "--out", str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    view = pd.read_csv(next((tmp_path / "rep").glob("calibration*.csv")))
+    row = view[view["check_id"] == CHECK].iloc[0]
+    assert row["double_pairs"] == api["n_pairs"] == 4 and row["double_agreement"] == api["reviewer_agreement"] == 0.75
