@@ -149,3 +149,25 @@ def test_assignment_rules_load(tmp_path):
     p.write_text("daily_quota: 12\nteams:\n  寿险一组: [王质检, 李质检]\n  '*': [陈主管]\n", encoding="utf-8")
     assert load_assignment_rules(p) == AssignmentRules(teams={"寿险一组": ("王质检", "李质检"), "*": ("陈主管",)},
                                                        daily_quota=12)
+
+
+def test_migration_0006_indexes_the_transcripts_already_stored(tmp_path):
+    import sqlalchemy as sa
+
+    from qa_pipeline.store import tables as t
+    from qa_pipeline.store.queue import QueueFilter, queue_page
+
+    store = Store(tmp_path / "qa.db", migrate=False)
+    store.upgrade("0004")
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(t.calls).values(call_id="old-1", status="scored", path="/x/old-1.wav",
+                                               scored_at=sa.func.current_timestamp(), score=70.0))
+        conn.execute(sa.insert(t.utterances), [
+            {"call_id": "old-1", "idx": 0, "speaker": "agent", "start_s": 0, "end_s": 1, "text": "您好请讲"},
+            {"call_id": "old-1", "idx": 1, "speaker": "customer", "start_s": 1, "end_s": 2, "text": "我要退保"}])
+    store.upgrade()
+
+    def found(text):
+        return [x["call_id"] for x in queue_page(store, QueueFilter(text=text))["items"]]
+    assert found("我要退保") == ["old-1"] and found("退保") == ["old-1"] and found("我要退保了") == []
+    store.close()
