@@ -115,7 +115,8 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
     with using(db) as conn:
         facets = conn.execute(facet_q).all()
-        total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
+        total = (sum(n for _, n, _, _ in facets) if not f.review_status else  # the facets counted it already
+                 conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one())
         rows = [dict(x) for x in conn.execute(q).mappings()]
     for x in rows:
         x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
