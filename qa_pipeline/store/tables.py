@@ -76,6 +76,7 @@ calls = sa.Table(
     sa.Index("ix_calls_team", "team"),
     sa.Index("ix_calls_flagged", "flagged", "score"),
     sa.Index("ix_calls_status", "status"),
+    sa.Index("ix_calls_queue", "queue", "direction"),  # the review queue's filters (migration 0006)
 )
 
 checks = sa.Table(

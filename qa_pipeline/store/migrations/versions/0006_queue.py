@@ -1,4 +1,4 @@
-"""The reviewer's day: call assignments (claim / assign / automatic rules) and the transcript search index.
+"""The reviewer's day: call assignments (claim / assign / automatic rules) the transcript search index, an index on the calls' phone queue and direction.
 
 Revision ID: 0006
 Revises: 0004
@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("how", sa.String(16), nullable=False),
     )
     op.create_index("ix_call_assignments_reviewer", "call_assignments", ["reviewer", "assigned_at"])
+    op.create_index("ix_calls_queue", "calls", ["queue", "direction"])
     conn = op.get_bind()
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(FTS_DDL)
@@ -48,5 +49,6 @@ def downgrade() -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS transcript_fts")
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql("DROP INDEX IF EXISTS ix_utterances_text_trgm")
+    op.drop_index("ix_calls_queue", "calls")
     op.drop_index("ix_call_assignments_reviewer", "call_assignments")
     op.drop_table("call_assignments")
