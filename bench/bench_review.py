@@ -3,7 +3,7 @@ call page < 1 s, on 100,000 calls).
 
     python bench/bench_review.py [--calls 100000] [--db /tmp/review-bench.db] [--runs 5]
 
-Generates synthetic scored calls (tests/review_calls.py: Chinese transcripts, agents, teams, queues,
+Generates synthetic scored calls (tests/synthetic_calls.py: Chinese transcripts, agents, teams, queues,
 fatal and flagged calls) into a new store through ``Store.save_calls`` (the batch's rows and search
 index), then times the review app's requests in-process (FastAPI's TestClient: routing, auth, SQL,
 masking, JSON): the default queue page, filtered pages, transcript searches and one call's page.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qa_pipeline.store import Store, call_rows  # noqa: E402
-from tests.review_calls import synthetic_calls  # noqa: E402
+from tests.synthetic_calls import synthetic_calls  # noqa: E402
 
 AIMS_MS = {"queue": 300, "search": 500, "call": 1000}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .review_calls import fill_store
+from .synthetic_calls import fill_store
 from .test_postgres import pg_url  # noqa: F401 - the throw-away server fixture
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from qa_pipeline.store import Store
 
-from .review_calls import fill_store
+from .synthetic_calls import fill_store
 from .test_review_web import CHROMIUM, review_server, shot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")

@@ -13,7 +13,7 @@ from qa_pipeline.review.state import User
 from qa_pipeline.store import Store
 from qa_pipeline.store.assign import AssignmentRules
 
-from .review_calls import fill_store
+from .synthetic_calls import fill_store
 
 TOKENS = {"t-reviewer-0123456789": User("王质检", "reviewer"), "t-reviewer2-012345678": User("李质检", "reviewer"),
           "t-senior-0123456789a": User("陈主管", "senior"), "t-agent-A007-0123456789": User("A007", "agent")}
