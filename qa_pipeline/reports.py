@@ -190,7 +190,21 @@ def calibration_view(store: Store) -> pd.DataFrame:
                      "precision_n": c["precision"]["n"], "kappa_auto_human": c["kappa_auto_human"]["kappa"],
                      "kappa_reviewers": c["kappa_reviewers"]["kappa"],
                      "kappa_note": c["kappa_auto_human"]["reason"] or c["kappa_reviewers"]["reason"]})
-    return pd.DataFrame(rows)
+    return _with_double_review(pd.DataFrame(rows), store)
+
+
+def _with_double_review(view: pd.DataFrame, store: Store) -> pd.DataFrame:
+    """Add the blind double review's per-item columns (review/double_review.py): ``double_pairs``,
+    ``double_agreement``, ``double_kappa``, ``double_machine_agreement``, ``double_points_spread``."""
+    from .review.double_review import double_review
+
+    names = {"n_pairs": "double_pairs", "reviewer_agreement": "double_agreement", "kappa_reviewers": "double_kappa",
+             "machine_agreement": "double_machine_agreement", "points_spread_mean": "double_points_spread"}
+    items = pd.DataFrame([{"check_id": i["check_id"], **{v: i[k] for k, v in names.items()}}
+                          for i in double_review(store)["items"]], columns=["check_id", *names.values()])
+    if view.empty:
+        return items if not items.empty else view
+    return view.merge(items, on="check_id", how="left")
 
 
 def write_report(views: dict[str, pd.DataFrame], fmt: str, out: Path, *, entity_options=None) -> list[Path]:

@@ -67,7 +67,9 @@ def page(tmp_path):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
                                     headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        # bypass_csp: wait_for_function evaluates its predicate with eval, which the app's CSP forbids
+        # (tests/test_queue_web.py drives the page under the CSP, with no eval)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
         yield pg
         browser.close()
 

@@ -129,7 +129,7 @@ TERMINAL_COLUMNS = {
               "silence_rate", "agent_interrupt_rate"],
     "checks": ["check_id", "applicable", "fails", "fail_rate", "hits", "not_applicable", "trend_per_week"],
     "calibration": ["check_id", "calls_judged", "agreed", "disputed", "precision_rate", "kappa_auto_human",
-                    "kappa_reviewers"],
+                    "kappa_reviewers", "double_agreement", "double_kappa", "double_points_spread"],
     "review sample": ["call_id", "agent_id", "started_at", "duration_s", "score", "reason", "stratum"],
 }
 

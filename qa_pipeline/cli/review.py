@@ -22,6 +22,28 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def review_url_message(host: str, port: int, token: str | None, *, url_file: Path | None = None,
+                       print_url: bool = False) -> str:
+    """The line ``qa review`` prints: the URL, with the token shown in full only if asked (``print_url``);
+    with ``url_file`` the full URL goes to that file, readable by its owner only (0600)."""
+    import os
+
+    base = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    if not token:
+        return f"review page: {base}  (Ctrl-C to stop)"
+    full = f"{base}?token={token}"
+    if url_file is not None:
+        url_file = Path(url_file)
+        url_file.unlink(missing_ok=True)  # a fresh file, so the mode below holds
+        fd = os.open(url_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(full + "\n")
+    if print_url:
+        return f"review page: {full}  (Ctrl-C to stop)"
+    where = f"; the full URL is in {url_file} (mode 0600)" if url_file else "; --print-url shows the full URL once"
+    return f"review page: {base}?token={token[:4]}…  (token starts {token[:4]}{where}; Ctrl-C to stop)"
+
+
 def review(
     db: DbOption = "qa.db",
     host: Annotated[str, typer.Option(help="Address to bind. Anything but loopback needs --token or --users.")] = "127.0.0.1",
@@ -35,6 +57,13 @@ def review(
     config: ConfigFile = None,
     tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of the pages' times (IANA; default Asia/Shanghai, config [review] tz).")] = None,
     appeal_days: Annotated[Optional[float], typer.Option(min=0, help="Days after a review its agent may appeal (default 7, config [review] appeal_days).")] = None,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", help="Another Host name the page answers to "
+                          "(a DNS name behind a proxy); loopback names and --host always are.")] = None,
+    url_file: Annotated[Optional[Path], typer.Option(help="Write the full URL with the token to this file (mode 0600) "
+                        "instead of printing only the token's first characters.")] = None,
+    print_url: Annotated[bool, typer.Option("--print-url", help="Print the full URL with the token once.")] = False,
+    assignment: Annotated[Optional[Path], typer.Option(help="YAML assignment rules: daily_quota and teams "
+                          "(team → reviewers, dealt round-robin).")] = None,
 ) -> None:
     """Open the review page: the queue of calls that need a human, each call with audio, transcript and findings."""
     import uvicorn
@@ -60,11 +89,21 @@ def review(
 
     rules_dir = pipeline_options(config, rules_dir=rules).rules_dir  # masks with the project's entity formats
     rev = load_config(config).get("review", {})
+    from ..review.security import allowed_hosts
+
+    extra = list(allow_host or ())
+    if host in ("0.0.0.0", "::"):  # every interface: the machine's own names too
+        import socket
+
+        extra += [socket.gethostname(), socket.getfqdn()]
+    from ..review.queue_api import load_assignment_rules
+
+    rules_for_queue = load_assignment_rules(assignment) if assignment else None
     web = create_app(store, table, User(user, role, sensitive), rules_dir=rules_dir,
                      tz=tz or rev.get("tz") or "Asia/Shanghai",
-                     appeal_days=appeal_days if appeal_days is not None else rev.get("appeal_days", 7))
-    url = f"http://{host}:{port}/" + (f"?token={token}" if token and not users else "")
-    typer.echo(f"review page: {url}  (Ctrl-C to stop)")
+                     appeal_days=appeal_days if appeal_days is not None else rev.get("appeal_days", 7),
+                     hosts=allowed_hosts(host, extra), assignment=rules_for_queue)
+    typer.echo(review_url_message(host, port, token if not users else None, url_file=url_file, print_url=print_url))
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 

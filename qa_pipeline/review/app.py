@@ -13,7 +13,7 @@ import hashlib
 import io
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -25,9 +25,15 @@ from ..store import Store
 from ..store import queue as calls_queue
 from . import state as st
 from .limits import BodyLimit
+from .double_review import visible_events
+from .security import HostGuard, audio_cache_lifespan, find_token
 from .state import PermissionDenied, User
 
+if TYPE_CHECKING:
+    from ..store.assign import AssignmentRules
+
 STATIC = Path(__file__).parent / "static"
+MAX_PAGE = 100_000  # page numbers past this are 422, not an SQL overflow
 
 
 class Event(BaseModel):
@@ -51,7 +57,8 @@ class Submission(BaseModel):
 
 def create_app(store: Store, users: dict[str, User] | None = None, local_user: User | None = None, *,
                rules_dir: str | Path | None = None, tz: str = "Asia/Shanghai",
-               appeal_days: float | None = 7) -> FastAPI:
+               appeal_days: float | None = 7, hosts: frozenset[str] | None = None,
+               assignment: "AssignmentRules | None" = None) -> FastAPI:
     """The app. ``users`` maps token → user (tokens required); else everyone is ``local_user``.
 
     ``tz``: the time zone the pages show times in (IANA name; Beijing time by default).
@@ -59,7 +66,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     Text reaches a user without the ``sensitive`` right only through
     :func:`qa_pipeline.redact.redact_data`, with the entity formats of ``rules_dir`` (the
-    project's rules, as the batch used them; the defaults when None)."""
+    project's rules, as the batch used them; the defaults when None). ``hosts``: the Host names
+    answered (:func:`.security.allowed_hosts`; loopback names when None)."""
     from ..redact import redact_data
     from ..rules import load_rules
 
@@ -71,13 +79,15 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"unknown time zone '{tz}'; use an IANA name such as Asia/Shanghai") from None
-    app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None)
+    audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
+    app = FastAPI(title="qa-pipeline review", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=audio_cache_lifespan(audio_cache))
     app.add_middleware(BodyLimit)
+    app.add_middleware(HostGuard, hosts=hosts)  # outermost: Host check and security headers on every response
     entity_options = load_rules(rules_dir).entity_options()
 
     def masked(u: User, data: Any) -> Any:
         return data if u.sensitive else redact_data(data, entity_options)
-    audio_cache = Path(tempfile.mkdtemp(prefix="qa-review-audio-"))
     local_user = local_user or User("reviewer", "senior")
 
     def user(request: Request) -> User:
@@ -87,9 +97,10 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             token = auth[7:].strip()
-        if token not in users:
+        found = find_token(users, token)
+        if found is None:
             raise HTTPException(401, "a valid access token is required (open the URL `qa review` printed)")
-        return users[token]
+        return found
 
     @app.exception_handler(QAError)
     async def _qa_error(request: Request, exc: QAError):  # noqa: ANN202
@@ -131,6 +142,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     @app.get("/api/options")
     def options(u: User = Depends(user)):
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers list agents, teams and checks")
         return {**calls_queue.queue_options(store), "sorts": list(calls_queue.SORTS)}
 
     @app.get("/api/queue")
@@ -138,9 +151,11 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
               date_to: Optional[str] = Query(None, alias="to"), agent: Optional[str] = None,
               team: Optional[str] = None, check: Optional[str] = None, status: Optional[str] = None,
               fatal: Optional[bool] = None, flagged: Optional[bool] = None, min_score: Optional[float] = None,
-              max_score: Optional[float] = None, mine: Optional[bool] = None, assignee: Optional[str] = None,
-              sort: str = "priority", page: int = Query(1, ge=1),
-              size: int = Query(50, ge=1, le=200)):
+              max_score: Optional[float] = None, sort: str = "priority", page: int = Query(1, ge=1, le=MAX_PAGE),
+              size: int = Query(50, ge=1, le=200), mine: bool = False, assignee: Optional[str] = Query(None, max_length=128),
+              unassigned: Optional[bool] = None, sample: Optional[str] = Query(None, max_length=64),
+              queue: Optional[str] = Query(None, max_length=255), direction: Optional[str] = Query(None, max_length=16),
+              q: Optional[str] = Query(None, max_length=255), text: Optional[str] = Query(None, max_length=200)):
         from ..reports import parse_day
 
         if sort not in calls_queue.SORTS:
@@ -149,7 +164,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
                         own_agent=u.name if u.role == "agent" else None,  # agents see their own calls only
                         agent=agent, team=team, failed_check=check, fatal=fatal, flagged=flagged,
                         min_score=min_score, max_score=max_score, review_status=status,
-                        assignee=u.name if mine else (assignee or None))  # mine: "my queue"
+                        assignee=u.name if mine else assignee, unassigned=unassigned, sample=sample, queue=queue,
+                        direction=direction, call_id=q, text=text)
         page_ = calls_queue.queue_page(store, f, sort=sort, page=page, size=size)
         page_["items"] = masked(u, page_["items"])
         return page_
@@ -229,7 +245,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         report = store.report(call_id) or {}
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
-        history = st.history(store, call_id)
+        history = visible_events(store, call_id, u, st.history(store, call_id))  # blind on calibration calls
         return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
                           "me": me(u)})
 
@@ -275,10 +291,17 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     def calibration(u: User = Depends(user)):
         from .calibration import agreement
 
+        if not u.can("review"):
+            raise PermissionDenied("only reviewers see calibration data")
         return agreement(store)
 
     from .coaching_api import register as register_coaching
 
     register_coaching(app, store, user, page)  # /coaching: agents acknowledge coaching tasks
+    from .double_review import register as register_double_review
+    from .queue_api import register as register_queue
+
+    register_queue(app, store, user, assignment)  # claim, release, assign, automatic assignment
+    register_double_review(app, store, user)  # /api/calibration/double: blind double review statistics
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -12,12 +12,13 @@ import datetime as dt
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Union
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..errors import StoreError
+from . import search
 from . import tables as t
 
 if TYPE_CHECKING:
@@ -223,25 +224,25 @@ class Store:
         """Store one call and its rows (checks, findings, metrics, utterances, report) atomically,
         replacing whatever was stored for the same ``call_id``."""
         children = children or {}
-        call_id = row["call_id"]
         for attempt in (1, 2):
             try:
                 with self.transaction() as conn:
-                    for table in t.CHILD_TABLES:
-                        conn.execute(sa.delete(table).where(table.c.call_id == call_id))
-                    done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
-                    if not done:
-                        conn.execute(sa.insert(t.calls).values(row))
-                    for table in t.CHILD_TABLES:
-                        rows = children.get(table.name)
-                        if rows:
-                            conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+                    _write_call(conn, row, children)
                 return
             except sa.exc.IntegrityError:
                 # PostgreSQL: another writer inserted the same call between our UPDATE and INSERT; the
                 # second attempt updates its row (SQLite's BEGIN IMMEDIATE serializes writers already)
                 if attempt == 2:
                     raise
+
+    def save_calls(self, items: Iterable[tuple[dict[str, Any], dict[str, list[dict]]]]) -> int:
+        """Store many calls in one transaction (a generated store, an import); as :meth:`save_call` each."""
+        n = 0
+        with self.transaction() as conn:
+            for row, children in items:
+                _write_call(conn, row, children or {})
+                n += 1
+        return n
 
     def report(self, call_id: str) -> dict | None:
         """The stored JSON report of one call (``None`` if there is none)."""
@@ -271,6 +272,21 @@ class Store:
 
 # -- for the store's modules: a query runs on a Store (its own connection) or inside a caller's transaction --
 DB = Union[Store, sa.Connection]
+
+
+def _write_call(conn: sa.Connection, row: dict[str, Any], children: dict[str, list[dict]]) -> None:
+    """Replace one call's row, child rows and search-index entry (inside the caller's transaction)."""
+    call_id = row["call_id"]
+    for table in t.CHILD_TABLES:
+        conn.execute(sa.delete(table).where(table.c.call_id == call_id))
+    done = conn.execute(sa.update(t.calls).where(t.calls.c.call_id == call_id).values(row)).rowcount
+    if not done:
+        conn.execute(sa.insert(t.calls).values(row))
+    for table in t.CHILD_TABLES:
+        rows = children.get(table.name)
+        if rows:
+            conn.execute(sa.insert(table), [{**r, "call_id": call_id} for r in rows])
+    search.index_call(conn, call_id, [u.get("text") or "" for u in children.get("utterances") or ()])
 
 
 @contextmanager

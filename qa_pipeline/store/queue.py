@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from . import tables as t
 from .db import DB, using
 from .results import in_period
+from .search import normalize_query, transcript_condition
 
-_c, _r, _k = t.calls.c, t.call_reviews.c, t.checks.c
+_c, _r, _k, _a = t.calls.c, t.call_reviews.c, t.checks.c, t.call_assignments.c
 _REVIEW_STATUS = sa.func.coalesce(_r.status, "pending")
 SORTS: dict[str, tuple] = {
     "priority": (_c.fatal.desc(), _c.flagged.desc(), _c.score.asc(), _c.started_at.desc()),
@@ -41,7 +42,13 @@ class QueueFilter:
     min_score: float | None = None
     max_score: float | None = None
     review_status: str | None = None
-    assignee: str | None = None  # "my queue": the calls claimed by or assigned to this reviewer
+    assignee: str | None = None   # "my queue": calls assigned to this reviewer
+    unassigned: bool | None = None
+    sample: str | None = None     # a saved review sample (``qa sample --save``)
+    queue: str | None = None      # the phone system's queue
+    direction: str | None = None  # inbound | outbound
+    call_id: str | None = None    # part of a call id
+    text: str | None = None       # words in the transcript (store/search.py)
 
 
 def queue_options(db: DB) -> dict[str, list]:
@@ -52,18 +59,35 @@ def queue_options(db: DB) -> dict[str, list]:
         teams = conn.execute(sa.select(_c.team).where(_c.status == "scored").distinct().order_by(_c.team)).scalars()
         checks = conn.execute(sa.select(_k.check_id).where(_k.status != "manual").distinct().order_by(_k.check_id)
                               ).scalars()
+        queues = conn.execute(sa.select(_c.queue).where(_c.status == "scored").distinct().order_by(_c.queue)).scalars()
+        samples = conn.execute(sa.select(t.review_samples.c.sample_id).distinct()
+                               .order_by(t.review_samples.c.sample_id)).scalars()
         return {"agents": [{"id": a, "name": n} for a, n in agents if a], "teams": [x for x in teams if x],
-                "checks": list(checks)}
+                "checks": list(checks), "queues": [x for x in queues if x], "samples": list(samples)}
 
 
-def _conditions(f: QueueFilter) -> list:
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _conditions(f: QueueFilter, dialect: str = "sqlite") -> list:
     conds = [_c.status == "scored", in_period(_c.started_at, f.start, f.end)]
     for column, value in ((_c.agent_id, f.own_agent), (_c.agent_id, f.agent), (_c.team, f.team),
-                          (_c.fatal, f.fatal), (_c.flagged, f.flagged)):
+                          (_c.fatal, f.fatal), (_c.flagged, f.flagged), (_c.queue, f.queue),
+                          (_c.direction, f.direction)):
         if value is not None and value != "":
             conds.append(column == value)
-    if f.assignee:
-        conds.append(_r.assignee == f.assignee)
+    if f.assignee:  # claimed on the call page (call_reviews) or assigned on the queue (call_assignments)
+        conds.append(sa.or_(_a.reviewer == f.assignee, _r.assignee == f.assignee))
+    if f.unassigned:
+        conds.append(sa.and_(_a.reviewer.is_(None), _r.assignee.is_(None)))
+    if f.sample:
+        _s = t.review_samples.c
+        conds.append(sa.exists().where(_s.call_id == _c.call_id, _s.sample_id == f.sample))
+    if f.call_id and f.call_id.strip():
+        conds.append(_c.call_id.like(_like(f.call_id.strip()), escape="\\"))
+    if f.text and normalize_query(f.text):
+        conds.append(transcript_condition(dialect, f.text))
     if f.failed_check:
         conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
     if f.min_score is not None:
@@ -77,9 +101,11 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
     """One page of the queue: ``total`` (matching ``f``), ``items`` (call fields, ``review_status``,
     ``final_score``, ``reviewer``, ``p_confirmed``) and ``counts`` over ``f`` without its review status
     (``all``, ``flagged``, ``fatal``, ``by_status``). ``sort`` is one of :data:`SORTS`."""
-    conds = _conditions(f)
+    with using(db) as conn:
+        dialect = conn.dialect.name
+    conds = _conditions(f, dialect)
     base = t.calls.outerjoin(t.call_reviews, _r.call_id == _c.call_id).outerjoin(
-        t.call_ranks, t.call_ranks.c.call_id == _c.call_id)
+        t.call_ranks, t.call_ranks.c.call_id == _c.call_id).outerjoin(t.call_assignments, _a.call_id == _c.call_id)
     facet_q = (sa.select(_REVIEW_STATUS.label("s"), sa.func.count(), sa.func.sum(sa.cast(_c.flagged, sa.Integer)),
                          sa.func.sum(sa.cast(_c.fatal, sa.Integer))).select_from(base).where(sa.and_(*conds))
                .group_by("s"))
@@ -87,11 +113,13 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
         conds.append(_REVIEW_STATUS == f.review_status)
     q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
                    _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
-                   _r.assignee, t.call_ranks.c.p_confirmed)
+                   t.call_ranks.c.p_confirmed, sa.func.coalesce(_a.reviewer, _r.assignee).label("assignee"), _c.queue,
+                   _c.direction)
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
     with using(db) as conn:
         facets = conn.execute(facet_q).all()
-        total = conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one()
+        total = (sum(n for _, n, _, _ in facets) if not f.review_status else  # the facets counted it already
+                 conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one())
         rows = [dict(x) for x in conn.execute(q).mappings()]
     for x in rows:
         x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
@@ -99,3 +127,11 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
     return {"total": total, "page": page, "size": size, "items": rows,
             "counts": {"all": sum(by_status.values()), "flagged": sum(x or 0 for _, _, x, _ in facets),
                        "fatal": sum(x or 0 for _, _, _, x in facets), "by_status": by_status}}
+
+
+def calls_in_samples(db: DB, prefix: str) -> set[str]:
+    """Call ids in any saved review sample whose name starts with ``prefix`` (the calibration sets)."""
+    _s = t.review_samples.c
+    like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with using(db) as conn:
+        return set(conn.execute(sa.select(_s.call_id).where(_s.sample_id.like(like, escape="\\")).distinct()).scalars())

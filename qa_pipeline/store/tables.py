@@ -76,6 +76,7 @@ calls = sa.Table(
     sa.Index("ix_calls_team", "team"),
     sa.Index("ix_calls_flagged", "flagged", "score"),
     sa.Index("ix_calls_status", "status"),
+    sa.Index("ix_calls_queue", "queue", "direction"),  # the review queue's filters (migration 0006)
 )
 
 checks = sa.Table(
@@ -188,6 +189,30 @@ call_ranks = sa.Table(
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("ranked_at", sa.DateTime, nullable=False),  # UTC
 )
+
+# -- the reviewer's day (migration 0006): who works which call; the transcript search index --
+
+# Which reviewer works a call: claimed by themselves or assigned (by a lead, or by the automatic rules).
+call_assignments = sa.Table(
+    "call_assignments", metadata,
+    sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("reviewer", sa.String(128), nullable=False),
+    sa.Column("assigned_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("assigned_by", sa.String(128), nullable=False),
+    sa.Column("how", sa.String(16), nullable=False),  # claim | assign | auto
+    sa.Index("ix_call_assignments_reviewer", "reviewer", "assigned_at"),
+)
+
+# SQLite only: an FTS5 table (trigram tokenizer, which works for Chinese) of each call's transcript, one
+# row per call, kept by ``Store.save_call`` (store/search.py). It and FTS5's shadow tables are no
+# SQLAlchemy tables; :func:`is_search_index` names them for schema comparisons.
+SEARCH_INDEX = "transcript_fts"
+
+
+def is_search_index(name: str) -> bool:
+    """True for the transcript search index and FTS5's shadow tables (``transcript_fts_data`` …)."""
+    return name == SEARCH_INDEX or name.startswith(SEARCH_INDEX + "_")
+
 
 # -- the QA manager's month (migration 0004): ACD call records, agent states, exams, coaching, cases --
 

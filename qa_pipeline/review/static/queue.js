@@ -2,6 +2,7 @@ const form = document.getElementById("filters");
 let page = 1;
 const params = new URLSearchParams(location.search);
 for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
+for (const k of ["mine", "unassigned"]) form.elements[k].checked = params.get(k) === "true";
 page = Number(params.get("page") || 1);
 
 async function loadOptions() {
@@ -9,11 +10,13 @@ async function loadOptions() {
   for (const a of o.agents) form.elements.agent.append(el("option", {value: a.id}, a.name ? a.id + " " + a.name : a.id));
   for (const t of o.teams) form.elements.team.append(el("option", {value: t}, t));
   for (const c of o.checks) form.elements.check.append(el("option", {value: c}, title(c)));
+  for (const x of o.samples || []) form.elements.sample.append(el("option", {value: x}, x));
+  for (const x of o.queues || []) form.elements.queue.append(el("option", {value: x}, x));
   for (const [k, v] of params) if (form.elements[k]) form.elements[k].value = v;
 }
 function query() {
   const q = new URLSearchParams();
-  for (const e of form.elements) if (e.name && e.value) q.set(e.name, e.value);
+  for (const e of form.elements) if (e.name && e.value && (e.type !== "checkbox" || e.checked)) q.set(e.name, e.value);
   q.set("page", page);
   return q;
 }
@@ -34,8 +37,9 @@ async function load() {
     el("td", {}, fmtNum(row.score), row.final_score !== null ? el("span", {class: "muted"}, " → " + fmtNum(row.final_score)) : null),
     el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, (row.flag_reasons || []).map(r => el("div", {}, tFlag(r)))),
     el("td", {}, row.p_confirmed === null || row.p_confirmed === undefined ? "–" : Math.round(row.p_confirmed * 100) + "%"),
-    el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : "",
-      row.assignee ? el("div", {class: "muted small"}, t("claimed_by", row.assignee)) : null))));
+    el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : ""),
+    el("td", {class: "assignee"}, row.assignee || (ME && ME.role !== "agent" ?
+      el("button", {class: "claim", onclick: () => claim(row.call_id)}, t("claim")) : "–")))));
   const c = data.counts;
   const s = Object.entries(c.by_status).map(([k, v]) => t(k) + " " + v).join(" · ");
   document.getElementById("counts").replaceChildren(el("b", {}, data.total), t("calls_match") + " · ",
@@ -45,9 +49,25 @@ async function load() {
   document.getElementById("prev").disabled = data.page <= 1;
   document.getElementById("next").disabled = data.page >= pages;
 }
+let ME = null;
+async function claim(callId) {
+  try { await api("/api/queue/claim/" + encodeURIComponent(callId), {method: "POST"}); load(); }
+  catch (e) { document.getElementById("error").textContent = e.message; }
+}
+document.getElementById("auto-assign").onclick = async () => {
+  try {
+    const r = await api("/api/queue/auto-assign", {method: "POST"});
+    document.getElementById("assign-result").textContent = "已分配 " + r.n + " 通 (" +
+      Object.entries(r.assigned).map(([k, v]) => k + " " + v.length).join(" · ") + ")";
+    load();
+  } catch (e) { document.getElementById("assign-result").textContent = e.message; }
+};
 form.addEventListener("submit", e => { e.preventDefault(); page = 1; load(); });
 document.getElementById("prev").onclick = () => { page--; load(); };
 document.getElementById("next").onclick = () => { page++; load(); };
 applyI18n();
 langSwitch(() => load());
-Promise.all([showMe(), loadTitles()]).then(() => loadOptions()).then(load);
+Promise.all([showMe(), loadTitles()]).then(([me]) => {
+  ME = me; document.getElementById("assign-bar").hidden = !["senior", "admin"].includes(me.role);
+  return me.role === "agent" ? null : loadOptions();  // agents get no agent/team lists (403)
+}).catch(e => { document.getElementById("error").textContent = e.message; }).then(load);

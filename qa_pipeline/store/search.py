@@ -1,0 +1,73 @@
+"""Transcript search for the review queue: SQLite FTS5 with the trigram tokenizer (Chinese has no spaces,
+so words are not split; any 3 characters are indexed), PostgreSQL ``ILIKE`` (served by a pg_trgm GIN index
+on ``utterances.text`` where the extension could be installed).
+
+Queries shorter than three characters (``投诉``) cannot use trigrams; they scan the index's text with
+``LIKE`` instead, which is still one table, one row per call.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import sqlalchemy as sa
+
+from . import tables as t
+
+FTS_DDL = f"CREATE VIRTUAL TABLE IF NOT EXISTS {t.SEARCH_INDEX} USING fts5(call_id UNINDEXED, text, tokenize='trigram')"
+
+
+def has_index(conn: sa.Connection) -> bool:
+    """True on SQLite (where the migration made the FTS5 table)."""
+    return conn.dialect.name == "sqlite"
+
+
+def normalize_query(text: str) -> str:
+    """The search text as transcripts store it: NFKC (full-width letters and digits to half-width),
+    spaces trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def index_call(conn: sa.Connection, call_id: str, texts: list[str]) -> None:
+    """Replace one call's row in the search index (SQLite; nothing to do on PostgreSQL, which searches
+    ``utterances`` directly). The index row's rowid is the ``calls`` row's, so replacing and searching
+    go by rowid (``call_id`` is not indexed in FTS5)."""
+    if not has_index(conn):
+        return
+    rowid = conn.exec_driver_sql("SELECT rowid FROM calls WHERE call_id = ?", (call_id,)).scalar()
+    if rowid is None:
+        return
+    conn.exec_driver_sql(f"DELETE FROM {t.SEARCH_INDEX} WHERE rowid = ?", (rowid,))
+    if texts:
+        conn.exec_driver_sql(f"INSERT INTO {t.SEARCH_INDEX} (rowid, call_id, text) VALUES (?, ?, ?)",
+                             (rowid, call_id, "\n".join(x for x in texts if x)))
+
+
+def rebuild(conn: sa.Connection) -> int:
+    """Fill the index from every stored transcript (the migration does this for existing rows)."""
+    if not has_index(conn):
+        return 0
+    conn.exec_driver_sql(f"DELETE FROM {t.SEARCH_INDEX}")
+    return conn.exec_driver_sql(
+        f"INSERT INTO {t.SEARCH_INDEX} (rowid, call_id, text) SELECT c.rowid, u.call_id, u.text FROM calls c JOIN "
+        "(SELECT call_id, group_concat(text, char(10)) AS text FROM "
+        "(SELECT call_id, text FROM utterances ORDER BY call_id, idx) GROUP BY call_id) u ON u.call_id = c.call_id"
+        ).rowcount
+
+
+def transcript_condition(dialect: str, text: str):
+    """A WHERE condition on ``calls``: the call's transcript contains ``text`` (``dialect``: the
+    connection's, ``sqlite`` uses the FTS5 index)."""
+    q = normalize_query(text)
+    c = t.calls.c
+    if dialect != "sqlite":
+        u = t.utterances.c
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return sa.exists().where(u.call_id == c.call_id, u.text.ilike(pattern, escape="\\"))
+    fts = sa.table(t.SEARCH_INDEX, sa.column("rowid"), sa.column("text"))
+    if len(q) >= 3:  # trigram index: the whole text as one phrase
+        match = sa.text(f"{t.SEARCH_INDEX} MATCH :q").bindparams(q='"' + q.replace('"', '""') + '"')
+    else:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        match = fts.c.text.like(pattern, escape="\\")
+    return sa.literal_column("calls.rowid").in_(sa.select(fts.c.rowid).where(match))

@@ -1,0 +1,34 @@
+"""The queue's search, filters and assignment on PostgreSQL (a throw-away server, as tests/test_postgres.py):
+ILIKE on the transcripts, served by a pg_trgm index where the extension is installed."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from .synthetic_calls import fill_store
+from .test_postgres import pg_url  # noqa: F401 - the throw-away server fixture
+
+
+def test_search_claim_and_rules_on_postgresql(pg_url):  # noqa: F811
+    from qa_pipeline.store import Store
+    from qa_pipeline.store.assign import AssignmentRules, assign, auto_assign
+    from qa_pipeline.store.queue import QueueFilter, queue_page
+
+    store = Store(pg_url)
+    calls = fill_store(store, 60, seed=3)
+
+    def found(**kw) -> set[str]:
+        return {x["call_id"] for x in queue_page(store, QueueFilter(**kw), size=200)["items"]}
+
+    for text in ("我要投诉", "投诉", "工号是一二三四", "没有这句话"):
+        assert found(text=text) == {x["call_id"] for x in calls if any(text in u["text"] for u in x["transcript"])}
+    assert found(call_id="call-00001") == {x["call_id"] for x in calls if "call-00001" in x["call_id"]}
+    assign(store, "call-000002", "王质检", by="王质检")
+    assert found(assignee="王质检") == {"call-000002"}
+    given = auto_assign(store, AssignmentRules(teams={"*": ("王质检", "李质检")}, daily_quota=4))
+    assert len(given["王质检"]) == 3 and len(given["李质检"]) == 4  # 王质检 had one call already today
+    with store.engine.connect() as conn:
+        trgm = conn.execute(sa.text("select 1 from pg_extension where extname = 'pg_trgm'")).first()
+        index = conn.execute(sa.text("select 1 from pg_indexes where indexname = 'ix_utterances_text_trgm'")).first()
+    assert bool(trgm) == bool(index)
+    store.close()
