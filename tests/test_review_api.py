@@ -305,7 +305,7 @@ def test_disputing_a_failure_gives_its_points_back_and_the_total_follows(wb):
 @pytest.mark.parametrize("event, says", [
     ({"kind": "status", "value": "reviewed"}, "nothing has been reviewed"),
     ({"kind": "points", "target": "attitude.warm", "value": "9"}, "between 0 and 6"),
-    ({"kind": "points", "target": "voice.volume", "value": "1"}, "not an item of this call's scoring sheet"),
+    ({"kind": "points", "target": "customer.ended_angrier", "value": "1"}, "not an item of this call's scoring sheet"),
 ], ids=["untouched", "too-many-points", "not-on-sheet"])
 def test_mark_reviewed_and_points_are_checked(wb, event, says):
     r = wb.post("/api/calls/t1/events", headers=REV, json=event)

@@ -38,7 +38,7 @@ async function load() {
     el("td", {}, row.fatal ? el("span", {class: "tag fatal"}, t("fatal")) : null, (row.flag_reasons || []).map(r => el("div", {}, tFlag(r)))),
     el("td", {}, row.p_confirmed === null || row.p_confirmed === undefined ? "–" : Math.round(row.p_confirmed * 100) + "%"),
     el("td", {}, el("span", {class: "tag"}, t(row.review_status)), row.reviewer ? " " + row.reviewer : ""),
-    el("td", {class: "assignee"}, row.assignee || (ME && ME.role !== "agent" ?
+    el("td", {class: "assignee"}, row.assignee ? t("claimed_by", row.assignee) : (ME && ME.role !== "agent" ?
       el("button", {class: "claim", onclick: () => claim(row.call_id)}, t("claim")) : "–")))));
   const c = data.counts;
   const s = Object.entries(c.by_status).map(([k, v]) => t(k) + " " + v).join(" · ");
