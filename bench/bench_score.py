@@ -38,7 +38,8 @@ for f in files:
     truth = json.loads(open(f.rsplit(".", 1)[0] + ".truth.json").read())
     t = time.perf_counter(); r = score_call(f, PipelineOptions(asr=asr)); wall = time.perf_counter() - t
     refs, hyps = "", ""
-    for spk in {u.speaker for u in r.transcript} | ({"agent", "customer"} if r.audio.channels == 2 else {"unknown"}):
+    # mono calls are diarized into agent/customer now; "unknown" only where they were not separated
+    for spk in ({u.speaker for u in r.transcript} | ({"agent", "customer"} if r.audio.channels == 2 else set())) or {"unknown"}:
         refs += strip_punct(normalize("".join(x["text"] for x in truth["turns"] if spk == "unknown" or x["speaker"] == spk)))
         hyps += strip_punct("".join(u.text for u in r.transcript if u.speaker == spk))
     terms = ["保单号", "投保人", "工号", "身份证", "理赔", "报案号", "车牌", "保费", "客服中心", "安心保险"]
