@@ -68,7 +68,7 @@ def double_review(store: Store, *, prefix: str = CALIBRATION_PREFIX) -> dict[str
         done = set(zip(sub["call_id"], sub["user"]))
     counted = ev[[(c, u) in done for c, u in zip(ev["call_id"], ev["user"])]] if not ev.empty else ev
     j = judgements(store)
-    j = j[[(c, u) in done for c, u in zip(j["call_id"], j["user"])]]
+    j = j.loc[pd.Series([(c, u) in done for c, u in zip(j["call_id"], j["user"])], index=j.index, dtype=bool)]
     pairs = j.merge(j, on=["call_id", "check_id"], suffixes=("_a", "_b"))
     pairs = pairs[pairs["user_a"] < pairs["user_b"]]
     points = pd.DataFrame(columns=["call_id", "user", "target", "value"])
