@@ -31,20 +31,10 @@ from qa_pipeline.pipeline import PipelineOptions, score_call  # noqa: E402
 from qa_pipeline.rules import load_rules  # noqa: E402
 from qa_pipeline.text import normalize, strip_punct  # noqa: E402
 from qa_pipeline.transcribe import TranscribeOptions, detect_speech  # noqa: E402
+from tests.conftest import cer as _cer  # noqa: E402  (the one CER the tests use, as bench_score does)
 
 SAMPLES = ROOT / "sample_audio"
 DEGRADED = ("call03_interrupt_mp3", "call08_taboo_pcm", "call02_hold_alaw")
-
-
-def _cer(ref: str, hyp: str) -> float:
-    d = list(range(len(hyp) + 1))
-    for i in range(1, len(ref) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(hyp) + 1):
-            cur = d[j]
-            d[j] = min(d[j] + 1, d[j - 1] + 1, prev + (ref[i - 1] != hyp[j - 1]))
-            prev = cur
-    return d[len(hyp)] / max(1, len(ref))
 
 
 def stage_cost(path: Path, report, rules) -> tuple[float, float]:
