@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Mapping, Sequence
 
 
 from .audio import AudioOptions, load_audio
@@ -28,8 +28,8 @@ from .separation import name_speakers, separate
 from .sheet_calibration import SheetCalibration, load_calibration
 from .sentiment import call_sentiment
 from .transcribe import TranscribeOptions, model_info, transcribe_tracks
-from .transcript_io import is_transcript, load_transcript
-from .types import AudioInfo, CallReport, Interval, OvertalkStats, SpeakerAssignment
+from .transcript_io import LoadedTranscript, is_transcript, load_transcript, transcript_from_report
+from .types import AudioInfo, CallReport, CheckResult, Finding, Interval, OvertalkStats, SpeakerAssignment
 
 
 @dataclass(frozen=True)
@@ -171,13 +171,14 @@ def _with_calibration(record: dict, calibration: SheetCalibration | None) -> dic
 
 
 def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibration | None = None, *,
-                direction: str | None = None) -> CallReport:
+                direction: str | None = None, reviewer: Mapping[str, Sequence[Finding]] | None = None) -> CallReport:
     """Check a call against the rules and score it on the checklist (no audio needed); ``calibration``:
-    the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`)."""
+    the items refitted to reviewers' decisions (:mod:`qa_pipeline.sheet_calibration`); ``reviewer``: check id →
+    violations a reviewer marked that the rules missed (each fails its check and counts as a hit)."""
     t0 = time.perf_counter()
     call = {"direction": direction} if direction else None
-    scored = score_checks(run_checks(report.transcript, report.metrics, rules, call), rules, calibration,
-                          transcript=report.transcript)  # the doubt signals read it
+    results = with_reviewer_findings(run_checks(report.transcript, report.metrics, rules, call), reviewer or {})
+    scored = score_checks(results, rules, calibration, transcript=report.transcript)  # the doubt signals read it
     timings = {**report.timings_s, "rules_s": time.perf_counter() - t0}
     flagged, reasons = scored.flagged, scored.flag_reasons
     sp = report.speakers
@@ -197,13 +198,52 @@ def apply_rules(report: CallReport, rules: RuleSet, calibration: SheetCalibratio
                           "checklist": rules.checklist.name if rules.checklist else None})
 
 
+def with_reviewer_findings(checks: tuple[CheckResult, ...], reviewer: Mapping[str, Sequence[Finding]]
+                           ) -> tuple[CheckResult, ...]:
+    """The rules' results with the violations a reviewer marked: each check named fails, its findings end with
+    the reviewer's (one hit each), and a check the rules had passed says it was failed by a reviewer."""
+    out = []
+    for r in checks:
+        extra = tuple(reviewer.get(r.id, ()))
+        if extra:
+            failed = r.status in ("fail", "partial")
+            r = replace(r, status="fail", hits=r.hits + len(extra), findings=(r.findings if failed else ()) + extra,
+                        source=r.source if failed else "reviewer",
+                        summary=f"{r.summary} (+{len(extra)} marked by a reviewer)" if failed
+                        else f"marked by a reviewer: {len(extra)} violation(s) the rules missed")
+        out.append(r)
+    return tuple(out)
+
+
 def score_transcript(path: str | Path, options: PipelineOptions | None = None, *, call_id: str | None = None,
                      rules: RuleSet | None = None, direction: str | None = None) -> CallReport:
     """Re-apply the rules to a transcript file (our JSON report or a JSONL dialogue), without ASR."""
+    t0 = time.perf_counter()
+    return _score_loaded(load_transcript(path), str(path), options, t0, call_id=call_id, rules=rules,
+                         direction=direction)
+
+
+def rescore_report(report: dict, options: PipelineOptions | None = None, *, rules: RuleSet | None = None,
+                   reviewer: Mapping[str, Sequence[Finding]] | None = None) -> CallReport:
+    """Re-apply the rules to a stored report's transcript (a reviewer's corrected text, swapped speakers), without
+    ASR, as ``qa score report.json`` does (a few ms): metrics come from the utterances' times, the stored voice
+    measurements are kept. ``reviewer``: violations a reviewer marked (:func:`apply_rules`).
+
+    Example
+    -------
+    >>> again = rescore_report(store.report("c01"), rules=rules)  # doctest: +SKIP
+    """
+    t0 = time.perf_counter()
+    tx = transcript_from_report(report, f"call {report.get('call_id') or ''}".strip())
+    return _score_loaded(tx, str(report.get("file") or ""), options, t0, call_id=report.get("call_id"), rules=rules,
+                         reviewer=reviewer)
+
+
+def _score_loaded(tx: LoadedTranscript, path: str, options: PipelineOptions | None, t0: float, *,
+                  call_id: str | None = None, rules: RuleSet | None = None, direction: str | None = None,
+                  reviewer: Mapping[str, Sequence[Finding]] | None = None) -> CallReport:
     options = options or PipelineOptions()
     rules = rules or load_rules(options.rules_dir)
-    t0 = time.perf_counter()
-    tx = load_transcript(path)
     roles = {u.speaker for u in tx.utterances}
     speakers = ["agent", "customer"] if roles & {"agent", "customer"} else ["unknown"]
     speech = {s: [u.span for u in tx.utterances if u.speaker == s] for s in speakers}
@@ -234,7 +274,7 @@ def score_transcript(path: str | Path, options: PipelineOptions | None = None, *
     calibration = _calibration(options.calibration)
     direction = direction or tx.source.get("direction")
     report = _with_direction(report, direction)
-    report = apply_rules(report, rules, calibration, direction=direction)
+    report = apply_rules(report, rules, calibration, direction=direction, reviewer=reviewer)
     report.timings_s["total_s"] = time.perf_counter() - t0
     return replace(report, options=_with_calibration(options_record(options), calibration))
 

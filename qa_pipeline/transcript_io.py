@@ -100,18 +100,27 @@ def load_transcript(path: str | Path) -> LoadedTranscript:
         return _from_rows(path, rows, {})
     data = _json(text, path)
     if isinstance(data, dict) and isinstance(data.get("transcript"), list):
-        rows = list(enumerate(data["transcript"], 1))
-        source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
-        diag = data.get("diagnostics")
-        if isinstance(diag, dict) and diag.get("direction") is not None:  # the manifest's, for the outbound rules
-            if diag["direction"] not in ("inbound", "outbound"):
-                raise TranscriptError(f"{path}: diagnostics.direction must be 'inbound' or 'outbound'")
-            source["direction"] = diag["direction"]
-        return _from_rows(path, rows, _source(path, source), duration=_seconds(data.get("duration_s"), path,
-                                                                                "duration_s", optional=True))
+        return transcript_from_report(data, path)
     if isinstance(data, list):
         return _from_rows(path, list(enumerate(data, 1)), {})
     raise TranscriptError(f"{path}: expected a qa report (with 'transcript') or a list of utterances")
+
+
+def transcript_from_report(data: dict, path: str | Path = "stored report") -> LoadedTranscript:
+    """The transcript of a report already in memory (a stored call's, perhaps with a reviewer's corrections),
+    checked as :func:`load_transcript` checks a file; ``path`` names it in error messages."""
+    path = Path(path)
+    if not isinstance(data.get("transcript"), list):
+        raise TranscriptError(f"{path}: a report needs a 'transcript' list")
+    rows = list(enumerate(data["transcript"], 1))
+    source = {k: data.get(k) for k in ("call_id", "file", "audio", "redacted", "metrics") if k in data}
+    diag = data.get("diagnostics")
+    if isinstance(diag, dict) and diag.get("direction") is not None:  # the manifest's, for the outbound rules
+        if diag["direction"] not in ("inbound", "outbound"):
+            raise TranscriptError(f"{path}: diagnostics.direction must be 'inbound' or 'outbound'")
+        source["direction"] = diag["direction"]
+    return _from_rows(path, rows, _source(path, source), duration=_seconds(data.get("duration_s"), path,
+                                                                            "duration_s", optional=True))
 
 
 def _seconds(value: Any, path: Path, what: str, *, optional: bool = False) -> float | None:

@@ -24,6 +24,7 @@ from ..errors import InputError, QAError
 from ..store import Store
 from ..store import queue as calls_queue
 from . import state as st
+from .annotations import annotated
 from .limits import BodyLimit
 from .double_review import visible_events
 from .security import HostGuard, audio_cache_lifespan, find_token
@@ -246,14 +247,17 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
         history = visible_events(store, call_id, u, st.history(store, call_id))  # blind on calibration calls
-        return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
-                          "me": me(u)})
+        report = annotated(report, history, rule_set)  # corrections, swapped speakers, marked violations
+        review = st.fold(history)
+        return masked(u, {"call": row, "report": report, "review": review, "history": history,
+                          "live_score": st.live_score(report, review)["total"], "me": me(u)})
 
     @app.post("/api/calls/{call_id:path}/events")
     def add_event(call_id: str, ev: Event, u: User = Depends(user)):
         row = _scored(call_id, u)
         reason = redact_data(ev.reason, entity_options) if row.get("redacted") else ev.reason  # a masked store stays masked
-        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason, appeal_days=appeal_days))
+        return masked(u, st.record(store, call_id, u, ev.kind, ev.target, ev.value, reason, appeal_days=appeal_days,
+                                   rules=rule_set))
 
     @app.post("/api/calls/{call_id:path}/review")
     def submit_review(call_id: str, sub: Submission, u: User = Depends(user)):
@@ -269,7 +273,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
                 decisions.append(("check", item, d.verdict, kept(d.reason)))
             if d.points is not None:
                 decisions.append(("points", item, f"{d.points:g}", None))
-        return masked(u, st.submit(store, call_id, u, decisions, kept(sub.comment), appeal_days=appeal_days))
+        return masked(u, st.submit(store, call_id, u, decisions, kept(sub.comment), appeal_days=appeal_days,
+                                   rules=rule_set))
 
     @app.get("/api/export.{fmt}")
     def export(fmt: str, u: User = Depends(user)):

@@ -15,16 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, QAError
 from ..store import Store, reviews, utcnow
 from ..store.calls import scored_call, stored_report
+from . import annotations as ann
 from . import sheet
 
+if TYPE_CHECKING:
+    from ..rules import RuleSet
+
 ROLES = ("agent", "reviewer", "senior", "admin")
-KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "ack")
-DECIDING = ("finding", "check", "manual", "points", "score")  # events that judge the call
+KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "ack",
+         *ann.KINDS)
+DECIDING = ("finding", "check", "manual", "points", "score", "violation")  # events that judge the call
+WORKING = DECIDING + ann.KINDS  # events that put a pending call in review
 LOW_CONFIDENCE = sheet.LOW_CONFIDENCE
 
 
@@ -99,7 +105,14 @@ def _targets(target: str) -> list[str]:
 
 
 def _verdicts(report: dict, state: dict) -> dict[str, str | None]:
-    return {c["id"]: _verdict(state["decisions"], c["id"]) for c in report.get("checks") or ()}
+    """Each item's verdict; an item failed by a reviewer's marked violation counts as agreed unless decided."""
+    return {c["id"]: _verdict(state["decisions"], c["id"]) or ("agree" if ann.reviewer_marked(c) else None)
+            for c in report.get("checks") or ()}
+
+
+def live_score(report: dict, state: dict) -> dict[str, Any]:
+    """The sheet's total now (:func:`sheet.final_score`) from the stored decisions on ``report`` (annotated)."""
+    return sheet.final_score(report, _verdicts(report, state), state["points"])
 
 
 def _touched(state: dict) -> None:
@@ -127,28 +140,33 @@ def _appeal_window(state: dict, now: dt.datetime, appeal_days: float | None) -> 
 
 
 def record(store: Store, call_id: str, user: User, kind: str, target: str = "", value: str | None = None,
-           reason: str | None = None, *, appeal_days: float | None = None) -> dict[str, Any]:
+           reason: str | None = None, *, appeal_days: float | None = None, rules: "RuleSet | None" = None
+           ) -> dict[str, Any]:
     """Validate and store one decision; return the call's new review state.
 
     The call's events are read, the decision checked against them and stored in one transaction, so two
     reviewers deciding at once each see the other's decision. ``appeal_days``: how long after the review
-    its agent may appeal (None: no limit)."""
-    return submit(store, call_id, user, [(kind, target, value, reason)], appeal_days=appeal_days, whole=False)
+    its agent may appeal (None: no limit). ``rules``: what annotations re-score with (the default rules when None)."""
+    return submit(store, call_id, user, [(kind, target, value, reason)], appeal_days=appeal_days, whole=False,
+                  rules=rules)
 
 
 def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, str, str | None, str | None]],
-           comment: str | None = None, *, appeal_days: float | None = None, whole: bool = True) -> dict[str, Any]:
+           comment: str | None = None, *, appeal_days: float | None = None, whole: bool = True,
+           rules: "RuleSet | None" = None) -> dict[str, Any]:
     """Store a list of ``(kind, target, value, reason)`` decisions in one transaction: all, or none.
 
     ``whole``: this is the reviewer's submitted sheet (提交复核): after the decisions the reviewed score
     (:func:`sheet.final_score`) and ``comment`` are stored and the call is marked reviewed, which is
-    refused while a failed or low-confidence item is undecided."""
+    refused while a failed or low-confidence item is undecided. Each annotation (:mod:`.annotations`) is
+    followed by a ``rescore`` event: the automatic score of the annotated call and what changed."""
     with store.transaction() as tx:
-        report = stored_report(tx, call_id)
+        machine = stored_report(tx, call_id)
         row = scored_call(tx, call_id)
-        if report is None or row is None:
+        if machine is None or row is None:
             raise InputError(f"no scored call '{call_id}' in the database")
         events = reviews.events(tx, call_id)
+        report = ann.annotated(machine, events, rules)
         now = utcnow()
         stamp = now.isoformat() + "Z"
         todo = list(decisions)
@@ -171,11 +189,19 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
         for kind, target, value, reason in todo:
             _allowed(user, kind, row, state, target=target, appeal_days=appeal_days, now=now)
             _validate(kind, target, value, reason, report)
+            if kind in ann.KINDS:
+                ann.validate(kind, target, value, reason, machine, events + [{**e, "at": stamp} for e in new],
+                             channels=row.get("channels"))
             if kind == "status" and value == "reviewed":
                 _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
             if kind == "appeal" and state.get("ruling"):
                 raise PermissionDenied("this call's appeal was already ruled on; it cannot be appealed again")
             add(kind, target, value, reason)
+            if kind in ann.KINDS:
+                after = ann.annotated(machine, events + [{**e, "at": stamp} for e in new], rules)
+                add("rescore", "", None if after.get("score") is None else f"{after['score']:g}",
+                    ann.rescore_note(report, after))
+                report = after
             if kind == "ruling" and value == "overturned":
                 state = _overturn(report, state, add, reason)
         if whole:
@@ -286,7 +312,8 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
     points: dict[str, float] = {}
     out: dict[str, Any] = {"status": "pending", "final_score": None, "comment": None, "appeal": None,
                            "ruling": None, "reviewer": None, "reviewed_at": None, "assignee": None,
-                           "claimed_at": None, "claimed_at_dt": None, "acknowledged": None, "n_events": len(events)}
+                           "claimed_at": None, "claimed_at_dt": None, "acknowledged": None, "n_events": len(events),
+                           "auto_score": None}
     kinds = set()
     for ev in events:
         kind = ev["kind"]
@@ -317,9 +344,11 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "reopen":
             out["status"], out["ruling"], out["appeal"] = "in_review", None, None
             out["reopened"] = {"by": ev["user"], "reason": ev["reason"], "at": ev["at"]}
-        if kind in DECIDING and out["status"] == "pending":
+        elif kind == "rescore":
+            out["auto_score"] = float(ev["value"]) if ev["value"] not in (None, "") else None
+        if kind in WORKING and out["status"] == "pending":
             out["status"] = "in_review"
-        if ev["role"] != "agent" and kind in DECIDING + ("status",):
+        if ev["role"] != "agent" and kind in WORKING + ("status",):
             out["reviewer"] = ev["user"]
     out["decisions"], out["points"], out["kinds"] = decisions, points, sorted(kinds)
     out["manual"] = points  # the name older pages used
