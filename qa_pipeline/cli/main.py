@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - older typer on real click
     from click.utils import PacifyFlushWrapper
 
 from ..errors import EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, QAError
-from . import batch, kpi, review, score
+from . import batch, kpi, review, score, vocabulary
 from .common import err, say_error
 
 
@@ -86,7 +86,7 @@ class QAGroup(TyperGroup):
 
 app = typer.Typer(name="qa", cls=QAGroup, add_completion=False, no_args_is_help=True,
                   help="Quality assurance for Mandarin call-center recordings.")
-for module in (score, batch, review, kpi):
+for module in (score, batch, review, kpi, vocabulary):
     for fn in module.COMMANDS:
         app.command()(fn)
     for name, group in getattr(module, "GROUPS", {}).items():

@@ -22,6 +22,15 @@ def events(db: DB, call_id: str) -> list[dict[str, Any]]:
         return [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
 
 
+def events_of_kinds(db: DB, kinds: Iterable[str]) -> list[dict[str, Any]]:
+    """Every event of the given kinds over all calls, by call then oldest first (``at`` as :func:`events` gives it)."""
+    e = t.review_events.c
+    with using(db) as conn:
+        rows = conn.execute(sa.select(t.review_events).where(e.kind.in_(tuple(kinds)))
+                            .order_by(e.call_id, e.event_id)).mappings()
+        return [{**dict(r), "at": r["at"].isoformat() + "Z"} for r in rows]
+
+
 def add_event(db: DB, event: dict[str, Any], state: dict[str, Any] | None) -> None:
     """Append one event and set its call's current review ``state`` (status, reviewer, final_score, confirmed,
     n_events, updated_at) in one transaction: both, or neither (``state`` None: the event only, when more
