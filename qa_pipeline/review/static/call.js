@@ -125,11 +125,11 @@ function renderTimeline() {
   markers = [];
   for (const c of report.checks || []) {
     if (!(c.status === "fail" || c.status === "partial" || needsDecision(c))) continue;
-    (c.findings || []).forEach((f, n) => { if (f.span) markers.push({start: f.span.start, end: f.span.end, id: c.id, n}); });
+    (c.findings || []).forEach((f, n) => { if (f.span) markers.push({start: f.span.start, end: f.span.end, id: c.id, n, reviewer: f.source === "reviewer"}); });
   }
   markers.sort((a, b) => a.start - b.start);
   for (const mk of markers) {
-    const e = r(mk.start, Math.max(mk.end, mk.start + duration / 200), 0, 12, "tl-marker", title(mk.id));
+    const e = r(mk.start, Math.max(mk.end, mk.start + duration / 200), 0, 12, "tl-marker" + (mk.reviewer ? " reviewer" : ""), title(mk.id));
     e.dataset.marker = mk.id;
     e.addEventListener("click", ev => { ev.stopPropagation(); focusItem(mk.id); seek(mk.start); });
     parts.push(e);
@@ -175,10 +175,8 @@ function drawWaveform() {
 }
 
 function speakerName(s) { return s === "agent" ? t("agent_speaker") : s === "customer" ? t("customer_speaker") : t("unknown_speaker"); }
-function renderTranscript() {
-  document.getElementById("transcript").replaceChildren(...(data.report.transcript || []).map((u, i) =>
-    el("div", {class: "utt " + u.speaker, "data-start": u.start, "data-end": u.end, id: "utt-" + i, onclick: () => seek(u.start)},
-      el("div", {class: "bubble"}, el("div", {class: "who"}, speakerName(u.speaker) + " · " + fmtTime(u.start)), u.text))));
+function renderTranscript() {  // a segment's row, with the reviewer's corrections and tools: annotate.js
+  document.getElementById("transcript").replaceChildren(...(data.report.transcript || []).map(transcriptRow));
 }
 
 // -- the scoring sheet -----------------------------------------------------------------------------
@@ -215,7 +213,7 @@ function itemRow(c) {
     const span = f.span;
     row.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => { currentItem = c.id; if (span) seek(span.start); }},
       el("div", {}, span ? el("span", {class: "when"}, fmtTime(span.start) + "–" + fmtTime(span.end)) : null, " ",
-        f.speaker ? "(" + speakerName(f.speaker) + ") " : "", f.quote ? el("span", {class: "quote"}, f.quote) : null),
+        f.speaker ? "(" + speakerName(f.speaker) + ") " : "", f.quote ? el("span", {class: "quote"}, f.quote) : null, " ", reviewerMark(f)),
       el("div", {class: "why"}, (kind === "evidence" ? t("evidence") + "：" : "") + tWhy(f.why || ""))));
   });
   return row;
@@ -425,7 +423,7 @@ async function load(first) {
 }
 function render() {
   applyI18n();
-  renderSummary(); renderTimeline(); drawWaveform(); renderTranscript(); renderSheet(); renderState(); renderHistory();
+  renderSummary(); renderTimeline(); drawWaveform(); renderTranscript(); renderAnnotTools(); renderSheet(); renderState(); renderHistory();
 }
 if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const tm = player.currentTime;

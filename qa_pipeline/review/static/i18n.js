@@ -28,8 +28,13 @@ const I18N = {
     search_text: "搜索转写", call_id: "通话ID", unassigned: "未分配", sample: "抽样", queue_name: "队列", direction: "方向", inbound: "呼入", outbound: "呼出", assignee: "处理人",
     mine: "我的队列", mine_only: "我的", claim: "认领", claimed_by: "认领人：{0}", submit_next: "提交并下一通", no_next: "队列中没有待复核的通话了",
     sort_priority: "标记优先", sort_score: "得分 ↑", sort_score_desc: "得分 ↓", sort_newest: "最新", sort_oldest: "最早", sort_agent: "坐席", sort_likely: "确认可能性",
+    swap_speakers: "交换说话人", swap_one: "交换此句的说话人", swapped: "已交换", edit_text: "改写", save_text: "保存改写", cancel: "取消",
+    mark_violation: "标记违规", choose_item: "选择评分项…", violation_reason_ph: "违规理由（必填）", violation_needs: "请选择评分项并填写理由",
+    segment_n: "第 {0} 句", machine_text: "机器转写", corrected_by: "{0} 改写于 {1}", reviewer_mark: "复核员标记：{0}", unmark: "撤销",
+    annotated: "已按复核标注重新评分（机器原判 {0} 分，{1} 项结论改变）", annot_help: "选中一句中的文字（或点“标记违规”）标记机器漏判的违规；“改写”纠正转写错误，改写后重新评分。",
     kinds: {finding: "判定问题", check: "判定项目", manual: "人工评分", points: "改分", score: "总分", comment: "意见", status: "状态",
-            appeal: "申诉", ruling: "裁决", reopen: "重新打开", claim: "认领", ack: "确认已阅"},
+            appeal: "申诉", ruling: "裁决", reopen: "重新打开", claim: "认领", ack: "确认已阅",
+            violation: "标记违规", unmark: "撤销标记", correction: "改写转写", swap: "交换说话人", rescore: "重新评分"},
   },
   en: {
     app: "QA review", queue: "Queue", calibration: "Calibration", coaching: "Coaching", export_csv: "Export CSV", export_xlsx: "Export XLSX",
@@ -60,8 +65,13 @@ const I18N = {
     search_text: "Transcript", call_id: "Call id", unassigned: "Unassigned", sample: "Sample", queue_name: "Queue", direction: "Direction", inbound: "inbound", outbound: "outbound", assignee: "Assignee",
     mine: "My queue", mine_only: "mine", claim: "Claim", claimed_by: "claimed by {0}", submit_next: "Submit & next", no_next: "no pending call left in the queue",
     sort_priority: "flagged first", sort_score: "score ↑", sort_score_desc: "score ↓", sort_newest: "newest", sort_oldest: "oldest", sort_agent: "agent", sort_likely: "likely confirmed",
+    swap_speakers: "Swap speakers", swap_one: "swap this segment's speaker", swapped: "swapped", edit_text: "Correct", save_text: "Save correction", cancel: "Cancel",
+    mark_violation: "Mark violation", choose_item: "choose an item…", violation_reason_ph: "why it is a violation (required)", violation_needs: "choose an item and give a reason",
+    segment_n: "segment {0}", machine_text: "machine", corrected_by: "corrected by {0} at {1}", reviewer_mark: "marked by {0}", unmark: "Take back",
+    annotated: "re-scored with the reviewers' annotations (machine: {0}, {1} item(s) changed)", annot_help: "Select text in a segment (or Mark violation) to mark a violation the machine missed; Correct fixes an ASR error and re-scores the call.",
     kinds: {finding: "finding", check: "item", manual: "manual points", points: "points", score: "score", comment: "comment",
-            status: "status", appeal: "appeal", ruling: "ruling", reopen: "reopen", claim: "claim", ack: "acknowledged"},
+            status: "status", appeal: "appeal", ruling: "ruling", reopen: "reopen", claim: "claim", ack: "acknowledged",
+            violation: "violation marked", unmark: "violation taken back", correction: "text corrected", swap: "speakers swapped", rescore: "re-scored"},
   },
 };
 function lang() { const l = localStorage.getItem("qa-lang"); return l === "en" ? "en" : "zh"; }
@@ -80,6 +90,8 @@ let TITLES = {};
 // A check's automatic explanation in the interface language (the engine writes English with Chinese quotes).
 const WHY_ZH = [
   [/^no violation found$/, "未发现违规"], [/^waiting for a reviewer$/, "待人工评分"],
+  [/^marked by a reviewer: (\d+) violation\(s\) the rules missed/, "复核员标记了 $1 处规则漏判的违规"], [/\(\+(\d+) marked by a reviewer\)/g, "（另有复核员标记 $1 处）"],
+  [/^marked by ([^:]+): /, "$1 标记："],
   [/^does not apply: /, "不适用："], [/^cannot be decided: /, "无法判定："],
   [/no (「[^」]*」) from the agent heard/g, "未听到坐席说$1"], [/no (「[^」]*」) from the customer heard/g, "未听到客户说$1"],
   [/the agent said /g, "坐席说了"], [/the customer said /g, "客户说了"], [/; nearest: /g, "；最接近："],
