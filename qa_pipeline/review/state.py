@@ -14,40 +14,25 @@ the senior's dispute of each appealed item and the new score as events of its ow
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, QAError
+from ..errors import InputError
 from ..store import Store, reviews, utcnow
 from ..store.calls import scored_call, stored_report
 from . import annotations as ann
 from . import sheet
+from .permissions import ROLES, PermissionDenied, User, allowed as _allowed
+
+__all__ = ["ROLES", "KINDS", "PermissionDenied", "User", "fold", "history", "live_score", "record", "submit"]
 
 if TYPE_CHECKING:
     from ..rules import RuleSet
 
-ROLES = ("agent", "reviewer", "senior", "admin")
 KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "ack",
          *ann.KINDS)
 DECIDING = ("finding", "check", "manual", "points", "score", "violation")  # events that judge the call
 WORKING = DECIDING + ann.KINDS  # events that put a pending call in review
 LOW_CONFIDENCE = sheet.LOW_CONFIDENCE
-
-
-class PermissionDenied(QAError):
-    """The user's role may not do this (the page shows the message)."""
-
-
-@dataclass(frozen=True)
-class User:
-    name: str
-    role: str = "reviewer"
-    sensitive: bool = False  # may see unmasked ID/card/phone numbers and names
-
-    def can(self, action: str) -> bool:
-        rank = ROLES.index(self.role)
-        need = {"review": 1, "rule": 2, "appeal": 0, "reopen": 3}[action]
-        return rank >= need
 
 
 def _number(value: str | None, what: str) -> float:
@@ -129,14 +114,6 @@ def _complete(report: dict, state: dict) -> None:
         titles = {c["id"]: c.get("title") or c["id"] for c in report.get("checks") or ()}
         raise InputError(f"{len(open_)} failed or low-confidence item(s) still need a decision: "
                          + "、".join(titles[i] for i in open_))
-
-
-def _appeal_window(state: dict, now: dt.datetime, appeal_days: float | None) -> None:
-    if appeal_days is None or not state.get("reviewed_at"):
-        return
-    reviewed = dt.datetime.fromisoformat(state["reviewed_at"].rstrip("Z"))
-    if now - reviewed >= dt.timedelta(days=appeal_days):
-        raise PermissionDenied(f"the appeal window of {appeal_days:g} day(s) after the review has closed")
 
 
 def record(store: Store, call_id: str, user: User, kind: str, target: str = "", value: str | None = None,
@@ -243,53 +220,6 @@ def _overturn(report: dict, state: dict, add, reason: str | None) -> dict[str, A
     if total is not None:
         state = add("score", "", f"{total:g}", why)
     return state
-
-
-def _allowed(user: User, kind: str, row: dict, state: dict, *, target: str = "", appeal_days: float | None = None,
-             now: dt.datetime | None = None) -> None:
-    """Raise :class:`PermissionDenied` unless ``user`` may record a ``kind`` event on a call in ``state``."""
-    status = state["status"]
-    if kind == "ack":
-        if not (user.role == "agent" and user.name == row["agent_id"]):
-            raise PermissionDenied("only the call's own agent acknowledges its review")
-        if status not in ("reviewed", "ruled"):
-            raise PermissionDenied(f"there is no finished review to acknowledge (this call is {status})")
-    elif kind == "claim":
-        if not user.can("review"):
-            raise PermissionDenied(f"role '{user.role}' cannot review calls")
-        who = state.get("assignee")
-        if (target or user.name) != user.name and not user.can("rule"):
-            raise PermissionDenied("only a senior reviewer assigns calls to others")
-        if who and who != user.name and not user.can("rule"):
-            raise PermissionDenied(f"{who} has already claimed this call")
-        if status in ("reviewed", "appealed", "ruled"):
-            raise PermissionDenied(f"this call is {status}; there is nothing left to claim")
-    elif kind == "reopen":
-        if not user.can("reopen"):
-            raise PermissionDenied("only an admin can reopen a ruled call")
-        if status != "ruled":
-            raise PermissionDenied(f"only a ruled call is reopened (this one is {status})")
-    elif kind == "appeal":
-        if not ((user.role == "agent" and user.name == row["agent_id"]) or user.role == "admin"):
-            raise PermissionDenied("only the call's own agent can appeal it (or an admin on their behalf)")
-        if state.get("ruling") or status == "ruled":
-            raise PermissionDenied("this call's appeal was already ruled on; it cannot be appealed again")
-        if status != "reviewed":
-            raise PermissionDenied(f"only a reviewed call can be appealed (this one is {status})")
-        _appeal_window(state, now or utcnow(), appeal_days)
-    elif kind == "ruling":
-        if not user.can("rule"):
-            raise PermissionDenied("only a senior reviewer gives the final ruling on an appeal")
-        if status != "appealed":
-            raise PermissionDenied(f"there is no open appeal on this call (it is {status})")
-    else:
-        if not user.can("review"):
-            raise PermissionDenied(f"role '{user.role}' cannot review calls")
-        if status == "ruled" and kind != "comment":
-            raise PermissionDenied("this call was ruled on after an appeal; the ruling is final "
-                                   "(an admin can reopen it)")
-        if status == "appealed" and not user.can("rule"):
-            raise PermissionDenied(f"this call is {status}; only a senior reviewer can change it now")
 
 
 def history(store: Store, call_id: str) -> list[dict[str, Any]]:
