@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from qa_pipeline.cli import app as cli
+from qa_pipeline.errors import InputError
+from qa_pipeline.review import annotations
 from qa_pipeline.review.app import create_app
 from qa_pipeline.review.state import User
 from qa_pipeline.review.vocabulary_suggest import changed_terms, suggestions
@@ -156,6 +158,13 @@ def test_bad_annotations_are_refused_and_nothing_is_stored(annot_db, call_id, ev
     r = post(c, call_id, **event)
     assert r.status_code == 400 and says in r.json()["error"], r.text
     assert sqlite3.connect(annot_db).execute("select count(*) from review_events").fetchone()[0] == 0
+
+
+def test_speakers_of_a_stereo_call_are_not_swapped(annot_db):
+    report = Store(annot_db).report("m2")
+    with pytest.raises(InputError, match="stereo"):
+        annotations.validate("swap", "", None, None, report, [], channels=2)
+    annotations.validate("swap", "", None, None, report, [], channels=1)  # mono: fine
 
 
 def test_corrected_text_is_masked_for_users_without_the_sensitive_right(annot_db_sensitive):

@@ -160,8 +160,10 @@ def replay(events: Iterable[dict[str, Any]], transcript: Sequence[dict[str, Any]
 
 
 def validate(kind: str, target: str, value: str | None, reason: str | None, report: dict,
-             events: Sequence[dict[str, Any]], *, channels: int | None = None) -> None:
-    """Raise :class:`InputError` unless an annotation fits the call (its items, segments, active violations)."""
+             events: Sequence[dict[str, Any]], *, channels: int | None = None, rules: RuleSet | None = None) -> None:
+    """Raise :class:`InputError` unless an annotation fits the call (its items, segments, active violations);
+    ``channels``: the recording's (2: stereo, whose speakers are not swapped); ``rules``: what re-scores the call
+    (a violation must name an item one of its rules decides)."""
     transcript = report.get("transcript") or []
     n = len(transcript)
     checks = {c["id"]: c for c in report.get("checks") or ()}
@@ -172,6 +174,8 @@ def validate(kind: str, target: str, value: str | None, reason: str | None, repo
             raise InputError(f"call has no check '{target}'")
         if item.get("status") == "manual":
             raise InputError(f"'{target}' is a manual item: give it points instead of marking a violation")
+        if target not in (rules or default_rules()).rules:
+            raise InputError(f"no rule '{target}' is loaded to re-score with: give the item points instead")
         seg, a, b = parse_span(value)
         if not 0 <= seg < n:
             raise InputError(f"the call has no segment {seg} (it has {n})")

@@ -168,7 +168,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             _validate(kind, target, value, reason, report)
             if kind in ann.KINDS:
                 ann.validate(kind, target, value, reason, machine, events + [{**e, "at": stamp} for e in new],
-                             channels=row.get("channels"))
+                             channels=row.get("channels"), rules=rules)
             if kind == "status" and value == "reviewed":
                 _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
             if kind == "appeal" and state.get("ruling"):
