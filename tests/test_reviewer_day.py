@@ -315,6 +315,10 @@ def agent_sees_own_calls_and_appeals(day: Day, eff: dict, want: float):
     hdr = {"authorization": "Bearer " + TOKENS["A001"]}
     assert [x["call_id"] for x in httpx.get(day.url + "/api/queue", headers=hdr).json()["items"]] == ["c08"]
     assert httpx.get(day.url + "/api/calls/c01", headers=hdr).status_code == 404  # another agent's call
+    search = {"text": "安心保险"}  # the company's name: in every call's greeting
+    found = {x["call_id"] for x in httpx.get(day.url + "/api/queue", params=search, headers=hdr).json()["items"]}
+    everyone = httpx.get(day.url + "/api/queue", params=search, headers={"authorization": "Bearer " + TOKENS["王质检"]})
+    assert found == {"c08"} and {"c01", "c08"} <= {x["call_id"] for x in everyone.json()["items"]}
     other = day.open_as("A003", "/")  # and the other agent sees only theirs
     expect(other.locator("#queue tbody tr")).to_have_count(2)
     assert sorted(rows(other)) == ["c01", "x_html"]
