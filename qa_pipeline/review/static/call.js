@@ -270,7 +270,9 @@ function renderSheet() {
   const blocks = [];
   for (const [name, items] of sections) {
     const rest = items.filter(c => !top.includes(c));
-    const passes = rest.filter(c => c.status === "pass"), others = rest.filter(c => c.status !== "pass");
+    // passes are folded away, except those the review changed (their points must show, to the agent too)
+    const folded = c => c.status === "pass" && pointsOf(c.id) === undefined && !verdictOf(c.id);
+    const passes = rest.filter(folded), others = rest.filter(c => !folded(c));
     const det = el("details", {class: "section", "data-section": name, open: true},
       el("summary", {}, el("b", {}, name), " ", el("span", {class: "subtotal"}), items.some(c => top.includes(c)) ? el("span", {class: "muted small"}, " ↑") : null),
       ...others.map(itemRow),
@@ -430,6 +432,7 @@ if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * tm / duration);
   document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", tm >= +u.dataset.start && tm <= +u.dataset.end));
 });
+document.getElementById("sheet").addEventListener("submit", e => e.preventDefault());  // no inline handler: the CSP forbids it
 document.getElementById("submit").onclick = () => submitReview(false);
 document.getElementById("submit-next").onclick = () => submitReview(true);
 document.getElementById("back").href = document.referrer && document.referrer.includes("/?") ? document.referrer : "/";
