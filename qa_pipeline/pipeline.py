@@ -27,7 +27,8 @@ from .scoring import score_checks
 from .separation import name_speakers, separate
 from .sheet_calibration import SheetCalibration, load_calibration
 from .sentiment import call_sentiment
-from .transcribe import TranscribeOptions, model_info, transcribe_tracks
+from .asr_cache import transcribe_cached
+from .transcribe import TranscribeOptions, model_info
 from .transcript_io import LoadedTranscript, is_transcript, load_transcript, transcript_from_report
 from .types import AudioInfo, CallReport, CheckResult, Finding, Interval, OvertalkStats, SpeakerAssignment
 
@@ -106,7 +107,7 @@ def score_call(path: str | Path, options: PipelineOptions | None = None, *, call
     sep = separate(rec, asr, agent_channel=options.agent_channel, diarize=options.diarize, bleed=options.bleed,
                    noise=options.denoise)
     t2 = time.perf_counter()
-    channels = transcribe_tracks(sep.tracks, asr, sep.speech)
+    channels = transcribe_cached(sep.tracks, asr, sep.speech)  # transcribe_tracks, or $QA_PIPELINE_ASR_CACHE
     t3 = time.perf_counter()
     sep, channels = name_speakers(sep, channels, rules=rules, tolerance=rules.tolerance,
                                   content_roles=options.diarize.content_roles)

@@ -13,6 +13,26 @@ SAMPLES = ROOT / "sample_audio"
 TRUTHS = sorted(SAMPLES.glob("*.truth.json"))
 
 
+def pytest_configure(config):
+    """One transcription cache for the whole session, subprocesses included ($QA_PIPELINE_ASR_CACHE):
+    each distinct audio goes through the real model once, and every later test that scores the same
+    audio with the same options reuses that recognition. tests/test_asr_cache.py checks it changes nothing."""
+    import os
+    import tempfile
+
+    if not os.environ.get("QA_PIPELINE_ASR_CACHE"):
+        config._asr_cache = tempfile.TemporaryDirectory(prefix="qa-asr-cache-")
+        os.environ["QA_PIPELINE_ASR_CACHE"] = config._asr_cache.name
+
+
+def pytest_unconfigure(config):
+    import os
+
+    if getattr(config, "_asr_cache", None) is not None:
+        os.environ.pop("QA_PIPELINE_ASR_CACHE", None)
+        config._asr_cache.cleanup()
+
+
 def truth(name: str) -> dict:
     return json.loads((SAMPLES / f"{name}.truth.json").read_text("utf-8"))
 

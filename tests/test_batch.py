@@ -61,8 +61,11 @@ def run_qa(*args: object, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(qa(*args), capture_output=True, text=True, timeout=timeout, env=_env())
 
 
-def _env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("QA_DB", "QA_CONFIG", "QA_DEBUG")}
+def _env(asr_cache: bool = True) -> dict:
+    """The environment of a `qa` subprocess. ``asr_cache=False``: the session's transcription cache off,
+    for the tests that kill a worker in the middle of recognizing a call (a cached call is over too soon)."""
+    drop = ("QA_DB", "QA_CONFIG", "QA_DEBUG") + (() if asr_cache else ("QA_PIPELINE_ASR_CACHE",))
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -423,7 +426,8 @@ def test_kill_and_resume_stores_every_call_once(tmp_path, clips):
     Store(db).close()
     ids = {p.stem.split("_")[-1] for p in clips}
     proc = subprocess.Popen(qa("batch", folder, "--db", db, "--name-pattern", PATTERN, "--workers", 1),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env=_env(asr_cache=False))
     try:
         first = wait_for(lambda: scored_ids(db), 120, proc)
         assert len(first) < len(ids), "all calls were stored before the kill"
@@ -459,7 +463,7 @@ def test_kill_and_resume_stores_every_call_once(tmp_path, clips):
 def _start_and_kill_worker(folder: Path, db: Path, after: int = 1) -> tuple[subprocess.Popen, int]:
     """Start a batch; once ``after`` calls are stored, SIGKILL the worker scoring the next."""
     proc = subprocess.Popen(qa("batch", folder, "--db", db, "--name-pattern", PATTERN, "--workers", 1),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(asr_cache=False))
     wait_for(lambda: len(scored_ids(db)) >= after, 120, proc)
     time.sleep(0.3)  # into the next call
     (worker,) = workers_of(proc)
