@@ -430,3 +430,36 @@ def test_keyboard_only_review_of_one_call(wb_server, page, tmp_path):
         "select target, value, reason from review_events where kind = 'check'"))
     assert rows["closing.farewell"] == ("dispute", "转写漏了再见") and rows["opening.greeting"] == ("agree", None)
     assert rows["language.banned_phrase"] == ("agree", None) and len(rows) == len(decided)
+
+
+def test_loop_a_finding_and_points_keys(server, page, tmp_path):
+    """R loops the current item's finding (the player stays inside its span); a digit key sets its points."""
+    url, db = server
+    page.goto(url + "/call/c08")
+    page.wait_for_selector("#attention .item")
+    page.keyboard.press("n")  # the first item on top becomes the current one, its finding plays
+    item = page.locator("body").get_attribute("data-current")
+    page.keyboard.press("r")
+    loop = page.locator("body").get_attribute("data-loop")
+    start, end = (float(x) for x in loop.split("-"))
+    assert end > start
+    page.wait_for_function("() => { const p = document.getElementById('player'); return !p.paused && p.readyState >= 3; }",
+                           timeout=30_000)
+    seen = []
+    for _ in range(12):  # three seconds of playback: every position inside the span (a jump back at its end)
+        page.wait_for_timeout(250)
+        seen.append(page.evaluate("() => document.getElementById('player').currentTime"))
+    assert all(start - 0.3 <= t <= end + 0.3 for t in seen), (start, end, seen)
+    assert page.locator("button.loop[aria-pressed=true]").count() == 1
+    page.keyboard.press("r")  # again: the loop stops
+    assert page.locator("body").get_attribute("data-loop") == ""
+    # a digit sets the current item's points: an item worth 2 or more, made current by a click on its title
+    target = page.evaluate("() => [...document.querySelectorAll('#attention input.points')]"
+                           ".find(i => Number(i.max) >= 2).dataset.points")
+    page.locator(f"#attention [data-item='{target}'] .item-title").click()
+    page.keyboard.press("2")
+    assert float(page.locator(f"#attention [data-points='{target}']").input_value()) == 2.0
+    assert page.locator(f"#attention [data-item='{target}'] .eff").inner_text().startswith("= 2.0")  # the item's points
+    page.keyboard.press("0")
+    assert float(page.locator(f"#attention [data-points='{target}']").input_value()) == 0.0
+    assert page.locator(f"#attention [data-item='{target}'] .eff").inner_text().startswith("= 0.0")

@@ -5,6 +5,7 @@ const callId = decodeURIComponent(location.pathname.replace(/^\/call\//, ""));
 const DRAFT_KEY = "qa-draft:" + callId;
 let player = document.getElementById("player");
 let data, me, duration = 1, currentItem = null, markers = [], markerIdx = -1;
+let loopSpan = null;  // {start, end}: the finding being played in a loop (R, or its ⟲ button)
 const LOW_CONFIDENCE = 0.6;
 
 // -- the draft ------------------------------------------------------------------------------------
@@ -213,10 +214,34 @@ function itemRow(c) {
     const span = f.span;
     row.append(el("div", {class: "finding-item", "data-finding": c.id + "#" + n, onclick: () => { currentItem = c.id; if (span) seek(span.start); }},
       el("div", {}, span ? el("span", {class: "when"}, fmtTime(span.start) + "–" + fmtTime(span.end)) : null, " ",
+        span ? el("button", {type: "button", class: "loop small", title: t("loop_title"), "aria-pressed": "false",
+          onclick: e => { e.stopPropagation(); currentItem = c.id; toggleLoop(span); }}, "⟲") : null, " ",
         f.speaker ? "(" + speakerName(f.speaker) + ") " : "", f.quote ? el("span", {class: "quote"}, f.quote) : null, " ", reviewerMark(f)),
       el("div", {class: "why"}, (kind === "evidence" ? t("evidence") + "：" : "") + tWhy(f.why || ""))));
   });
   return row;
+}
+
+function toggleLoop(span) {  // play a finding's span over and over (again: stop)
+  const same = loopSpan && span && loopSpan.start === span.start && loopSpan.end === span.end;
+  loopSpan = same || !span ? null : {start: span.start, end: Math.max(span.end, span.start + 0.5)};
+  document.querySelectorAll("button.loop").forEach(b => b.setAttribute("aria-pressed", "false"));
+  document.body.dataset.loop = loopSpan ? loopSpan.start.toFixed(2) + "-" + loopSpan.end.toFixed(2) : "";
+  if (loopSpan) {
+    const row = document.querySelector(`[data-item="${CSS.escape(currentItem || "")}"]`);
+    (row ? [...row.querySelectorAll("button.loop")] : []).forEach(b => {
+      if (b.closest(".finding-item").querySelector(".when").textContent.startsWith(fmtTime(loopSpan.start))) b.setAttribute("aria-pressed", "true"); });
+    seek(loopSpan.start);
+  }
+}
+function firstSpan(id) { const mk = markers.find(m => m.id === id); return mk ? {start: mk.start, end: mk.end} : null; }
+
+function setPointsKey(id, digit) {  // a digit key: the current item's points (within its range)
+  const input = document.querySelector(`[data-points="${CSS.escape(id)}"]`);
+  if (!input || input.disabled) return false;
+  const v = Math.min(Number(input.max), Math.max(Number(input.min), digit));
+  input.value = String(v); dItem(id).points = input.value; saveDraft(); refresh(id);
+  return true;
 }
 
 function setVerdict(id, v) {
@@ -429,6 +454,7 @@ function render() {
 }
 if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const tm = player.currentTime;
+  if (loopSpan && (tm >= loopSpan.end || tm < loopSpan.start - 1)) { player.currentTime = loopSpan.start; return; }
   const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * tm / duration);
   document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", tm >= +u.dataset.start && tm <= +u.dataset.end));
 });
@@ -453,6 +479,10 @@ document.addEventListener("keydown", e => {
     focusItem(id); if (mk) seek(mk.start);
   } else if ((k === "a" || k === "d") && currentItem && !document.getElementById("sheet-fields").disabled) {
     e.preventDefault(); setVerdict(currentItem, k === "a" ? "agree" : "dispute");
+  } else if (k === "r" && currentItem) {
+    e.preventDefault(); toggleLoop(loopSpan ? null : firstSpan(currentItem));
+  } else if (/^[0-9]$/.test(k) && currentItem && !document.getElementById("sheet-fields").disabled) {
+    if (setPointsKey(currentItem, Number(k))) e.preventDefault();
   }
 });
 langSwitch(() => { if (data) render(); });
