@@ -246,7 +246,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
         row = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("path",)}
         history = visible_events(store, call_id, u, st.history(store, call_id))  # blind on calibration calls
-        return masked(u, {"call": row, "report": report, "review": st.fold(history), "history": history,
+        return masked(u, {"call": row, "report": report, "review": st.current(store, call_id, history), "history": history,
                           "me": me(u)})
 
     @app.post("/api/calls/{call_id:path}/events")

@@ -77,10 +77,10 @@ def _conditions(f: QueueFilter, dialect: str = "sqlite") -> list:
                           (_c.direction, f.direction)):
         if value is not None and value != "":
             conds.append(column == value)
-    if f.assignee:  # claimed on the call page (call_reviews) or assigned on the queue (call_assignments)
-        conds.append(sa.or_(_a.reviewer == f.assignee, _r.assignee == f.assignee))
+    if f.assignee:  # claimed (queue or call page), assigned by a lead or dealt by the rules: call_assignments
+        conds.append(_a.reviewer == f.assignee)
     if f.unassigned:
-        conds.append(sa.and_(_a.reviewer.is_(None), _r.assignee.is_(None)))
+        conds.append(_a.reviewer.is_(None))
     if f.sample:
         _s = t.review_samples.c
         conds.append(sa.exists().where(_s.call_id == _c.call_id, _s.sample_id == f.sample))
@@ -113,7 +113,7 @@ def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1,
         conds.append(_REVIEW_STATUS == f.review_status)
     q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
                    _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
-                   t.call_ranks.c.p_confirmed, sa.func.coalesce(_a.reviewer, _r.assignee).label("assignee"), _c.queue,
+                   t.call_ranks.c.p_confirmed, _a.reviewer.label("assignee"), _c.queue,
                    _c.direction)
          .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
     with using(db) as conn:

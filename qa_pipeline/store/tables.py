@@ -175,10 +175,8 @@ call_reviews = sa.Table(
     sa.Column("confirmed", sa.Boolean),  # the reviewer agreed with at least one automatic failure
     sa.Column("n_events", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("assignee", sa.String(128)),  # who claimed the call or was assigned it (migration 0005)
-    sa.Column("claimed_at", sa.DateTime),  # UTC
+    # who works the call is kept in call_assignments only (0005's assignee/claimed_at moved there in 0007)
     sa.Index("ix_call_reviews_status", "status"),
-    sa.Index("ix_call_reviews_assignee", "assignee", "status"),
 )
 
 # The queue ranker's estimate that a flagged call's findings will be confirmed (``qa calibrate``).
@@ -192,7 +190,8 @@ call_ranks = sa.Table(
 
 # -- the reviewer's day (migration 0006): who works which call; the transcript search index --
 
-# Which reviewer works a call: claimed by themselves or assigned (by a lead, or by the automatic rules).
+# Which reviewer works a call: claimed by themselves (queue or call page) or assigned (by a lead, or by the
+# automatic rules). The one store of claims (migration 0007).
 call_assignments = sa.Table(
     "call_assignments", metadata,
     sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),

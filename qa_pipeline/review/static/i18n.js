@@ -26,10 +26,10 @@ const I18N = {
     score_below: "得分 {0} 低于 {1}", item_failed: "{0} 未通过", fatal_failed: "一票否决：{0} 未通过",
     ack: "确认已阅", acked: "{0} 已确认阅读复核结果（{1}）",
     search_text: "搜索转写", call_id: "通话ID", unassigned: "未分配", sample: "抽样", queue_name: "队列", direction: "方向", inbound: "呼入", outbound: "呼出", assignee: "处理人",
-    mine: "我的队列", mine_only: "我的", claim: "认领", claimed_by: "认领人：{0}", submit_next: "提交并下一通", no_next: "队列中没有待复核的通话了",
+    mine: "我的队列", mine_only: "我的", claim: "认领", release: "放弃认领", claimed_by: "认领人：{0}", submit_next: "提交并下一通", no_next: "队列中没有待复核的通话了",
     sort_priority: "标记优先", sort_score: "得分 ↑", sort_score_desc: "得分 ↓", sort_newest: "最新", sort_oldest: "最早", sort_agent: "坐席", sort_likely: "确认可能性",
     kinds: {finding: "判定问题", check: "判定项目", manual: "人工评分", points: "改分", score: "总分", comment: "意见", status: "状态",
-            appeal: "申诉", ruling: "裁决", reopen: "重新打开", claim: "认领", ack: "确认已阅"},
+            appeal: "申诉", ruling: "裁决", reopen: "重新打开", claim: "认领", release: "放弃认领", ack: "确认已阅"},
   },
   en: {
     app: "QA review", queue: "Queue", calibration: "Calibration", coaching: "Coaching", export_csv: "Export CSV", export_xlsx: "Export XLSX",
@@ -58,10 +58,10 @@ const I18N = {
     score_below: "score {0} is below {1}", item_failed: "{0} failed", fatal_failed: "fatal: {0} failed (一票否决)",
     ack: "Acknowledge", acked: "{0} acknowledged the review ({1})",
     search_text: "Transcript", call_id: "Call id", unassigned: "Unassigned", sample: "Sample", queue_name: "Queue", direction: "Direction", inbound: "inbound", outbound: "outbound", assignee: "Assignee",
-    mine: "My queue", mine_only: "mine", claim: "Claim", claimed_by: "claimed by {0}", submit_next: "Submit & next", no_next: "no pending call left in the queue",
+    mine: "My queue", mine_only: "mine", claim: "Claim", release: "Release", claimed_by: "claimed by {0}", submit_next: "Submit & next", no_next: "no pending call left in the queue",
     sort_priority: "flagged first", sort_score: "score ↑", sort_score_desc: "score ↓", sort_newest: "newest", sort_oldest: "oldest", sort_agent: "agent", sort_likely: "likely confirmed",
     kinds: {finding: "finding", check: "item", manual: "manual points", points: "points", score: "score", comment: "comment",
-            status: "status", appeal: "appeal", ruling: "ruling", reopen: "reopen", claim: "claim", ack: "acknowledged"},
+            status: "status", appeal: "appeal", ruling: "ruling", reopen: "reopen", claim: "claim", release: "release", ack: "acknowledged"},
   },
 };
 function lang() { const l = localStorage.getItem("qa-lang"); return l === "en" ? "en" : "zh"; }
