@@ -303,5 +303,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     register_queue(app, store, user, assignment)  # claim, release, assign, automatic assignment
     register_double_review(app, store, user)  # /api/calibration/double: blind double review statistics
+    from .notifications import register as register_notifications
+
+    register_notifications(app, store, user, masked, tz=tz, titles=titles)  # the 🔔 on every page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

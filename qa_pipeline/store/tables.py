@@ -302,3 +302,14 @@ case_library = sa.Table(
     sa.Column("added_at", sa.DateTime, nullable=False),  # UTC
     sa.Index("ix_case_library_tag", "tag", "added_at"),
 )
+
+# -- notifications (migration 0008): what each user has seen. The notifications are read from the review
+# log, the assignments and the coaching tasks (store/notify.py); only the "seen up to" marks are stored.
+notification_seen = sa.Table(
+    "notification_seen", metadata,
+    sa.Column("user", sa.String(128), primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False),  # review_events up to this id were seen
+    sa.Column("task_id", sa.Integer, nullable=False),  # coaching_tasks up to this id
+    sa.Column("assigned_at", sa.DateTime),  # call_assignments given up to this time (UTC)
+    sa.Column("seen_at", sa.DateTime, nullable=False),  # UTC
+)
