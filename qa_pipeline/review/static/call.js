@@ -434,6 +434,7 @@ if (player.addEventListener) player.addEventListener("timeupdate", () => {
   const head = document.getElementById("playhead"); if (head) head.setAttribute("x", 1000 * tm / duration);
   document.querySelectorAll(".utt").forEach(u => u.classList.toggle("playing", tm >= +u.dataset.start && tm <= +u.dataset.end));
 });
+document.getElementById("sheet").addEventListener("submit", e => e.preventDefault());  // no inline handler: the CSP forbids it
 document.getElementById("submit").onclick = () => submitReview(false);
 document.getElementById("submit-next").onclick = () => submitReview(true);
 document.getElementById("back").href = document.referrer && document.referrer.includes("/?") ? document.referrer : "/";
