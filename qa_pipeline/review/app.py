@@ -85,6 +85,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, hosts=hosts)  # outermost: Host check and security headers on every response
     entity_options = load_rules(rules_dir).entity_options()
+    store.refresh_stats()  # the planner's statistics, so filtered queue pages pick the right index
 
     def masked(u: User, data: Any) -> Any:
         return data if u.sensitive else redact_data(data, entity_options)

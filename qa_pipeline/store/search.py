@@ -55,12 +55,18 @@ def rebuild(conn: sa.Connection) -> int:
         ).rowcount
 
 
-def transcript_condition(dialect: str, text: str):
-    """A WHERE condition on ``calls``: the call's transcript contains ``text`` (``dialect``: the
-    connection's, ``sqlite`` uses the FTS5 index)."""
+def transcript_condition(conn: sa.Connection, text: str):
+    """A WHERE condition on ``calls``: the call's transcript contains ``text``.
+
+    On SQLite the FTS5 index is searched here, once, and the condition names the matching rows (a JSON list
+    read by ``json_each``): a queue page counts and pages the same hits without searching again (a two-
+    character search scans the index's text, ~200 ms on 100,000 calls, so searching once per request
+    halves it). On PostgreSQL it is ``ILIKE`` on the utterances (a pg_trgm index serves it)."""
+    import json
+
     q = normalize_query(text)
     c = t.calls.c
-    if dialect != "sqlite":
+    if conn.dialect.name != "sqlite":
         u = t.utterances.c
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return sa.exists().where(u.call_id == c.call_id, u.text.ilike(pattern, escape="\\"))
@@ -70,4 +76,6 @@ def transcript_condition(dialect: str, text: str):
     else:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         match = fts.c.text.like(pattern, escape="\\")
-    return sa.literal_column("calls.rowid").in_(sa.select(fts.c.rowid).where(match))
+    hits = json.dumps(list(conn.execute(sa.select(fts.c.rowid).where(match)).scalars()))
+    found = sa.select(sa.column("value")).select_from(sa.func.json_each(sa.literal(hits, sa.Text)))
+    return sa.literal_column("calls.rowid").in_(found.scalar_subquery())

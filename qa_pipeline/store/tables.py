@@ -78,6 +78,11 @@ calls = sa.Table(
     sa.Index("ix_calls_status", "status"),
     sa.Index("ix_calls_queue", "queue", "direction"),  # the review queue's filters (migration 0006)
 )
+# the review queue's default order, flagged first, and its oldest/newest first (migration 0009): deep pages
+# walk an index instead of sorting every scored call
+sa.Index("ix_calls_priority", calls.c.status, calls.c.fatal.desc(), calls.c.flagged.desc(), calls.c.score,
+         calls.c.started_at.desc(), calls.c.call_id)
+sa.Index("ix_calls_newest", calls.c.status, calls.c.started_at, calls.c.call_id)
 
 checks = sa.Table(
     "checks", metadata,
