@@ -22,6 +22,7 @@ def test_search_claim_and_rules_on_postgresql(pg_url):  # noqa: F811
 
     for text in ("我要投诉", "投诉", "工号是一二三四", "没有这句话"):
         assert found(text=text) == {x["call_id"] for x in calls if any(text in u["text"] for u in x["transcript"])}
+    assert found(text="感謝您的來電") == {x["call_id"] for x in calls if any("感谢您的来电" in u["text"] for u in x["transcript"])}
     assert found(call_id="call-00001") == {x["call_id"] for x in calls if "call-00001" in x["call_id"]}
     assign(store, "call-000002", "王质检", by="王质检")
     assert found(assignee="王质检") == {"call-000002"}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from . import tables as t
 from .db import DB, using
 from .results import in_period
-from .search import normalize_query, transcript_condition
+from .search import query_forms, transcript_condition
 
 _c, _r, _k, _a = t.calls.c, t.call_reviews.c, t.checks.c, t.call_assignments.c
 _REVIEW_STATUS = sa.func.coalesce(_r.status, "pending")
@@ -86,7 +86,7 @@ def _conditions(f: QueueFilter, conn: sa.Connection) -> list:
         conds.append(sa.exists().where(_s.call_id == _c.call_id, _s.sample_id == f.sample))
     if f.call_id and f.call_id.strip():
         conds.append(_c.call_id.like(_like(f.call_id.strip()), escape="\\"))
-    if f.text and normalize_query(f.text):
+    if f.text and query_forms(f.text):
         conds.append(transcript_condition(conn, f.text))  # SQLite: the index searched once, here
     if f.failed_check:
         conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
