@@ -219,7 +219,7 @@ def test_agent_appeals_and_senior_rules_in_the_browser(review_db, tmp_path, page
     with review_server(db, "--users", str(users)) as url:
         ctx = page.context
         page.goto(url + "/call/c08?token=reviewer-token-0123456")  # the reviewer finishes the review
-        page.wait_for_selector("#submit")
+        page.wait_for_selector("#attention .item")  # the sheet is loaded (#submit is in the page's HTML)
         agree_with_open_items(page)
         page.click("#submit")
         page.wait_for_function("document.getElementById('status').dataset.status === 'reviewed'")

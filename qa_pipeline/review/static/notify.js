@@ -62,7 +62,7 @@ function notifyInit() {
     if (notify.open && !wrap.contains(e.target)) { notify.open = false; document.getElementById("bell-list").hidden = true; }
   });
   document.addEventListener("visibilitychange", () => { if (!document.hidden) pollNotifications(); });
-  pollNotifications();
+  setTimeout(pollNotifications, 300);  // after the page's own first requests
   setInterval(pollNotifications, NOTIFY_POLL_MS);
 }
 notifyInit();
