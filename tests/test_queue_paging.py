@@ -101,3 +101,14 @@ def test_statistics_are_gathered_when_missing_or_stale(made, tmp_path):
     assert store.refresh_stats() is True  # 150 → 400 calls: stale
     assert sqlite3.connect(db).execute(stat).fetchone()[0].split()[0] == "400"
     store.close()
+
+
+def test_a_read_only_store_still_serves_the_queue(made, tmp_path):
+    db = tmp_path / "qa.db"
+    shutil.copy(made, db)
+    assert Store(db).revision() is not None  # at head, no statistics yet
+    store = Store(f"sqlite:///file:{db}?mode=ro&uri=true")  # opened read-only: nothing can be written
+    assert store.refresh_stats() is False  # no statistics, no error: the queue still answers
+    c = TestClient(create_app(store, TOKENS))
+    assert c.get("/api/queue?page=3&size=20", headers=WANG).json()["total"] == 150
+    assert sqlite3.connect(db).execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is None

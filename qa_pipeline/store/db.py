@@ -148,7 +148,8 @@ class Store:
         """SQLite: gather the query planner's statistics (``ANALYZE``) when it has none for ``calls`` or the
         number of calls has changed more than twofold since. Without them SQLite guesses which index serves a
         filtered queue page, and on 100,000 calls a wrong guess costs tenfold. PostgreSQL's autovacuum does
-        this itself. Returns True if statistics were gathered."""
+        this itself. Returns True if statistics were gathered; False also when the database cannot be written
+        now (a read-only file, a writer holding it past the busy timeout): queries still work, slower."""
         if self.engine.dialect.name != "sqlite":
             return False
         with self.connect() as conn:
@@ -159,8 +160,11 @@ class Store:
         known = int(stat.split()[0]) if stat else 0
         if n == 0 or (known and known / 2 <= n <= known * 2):
             return False
-        with self.transaction() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        try:
+            with self.transaction() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        except StoreError:
+            return False
         return True
 
     # -- connections -------------------------------------------------------------------------

@@ -53,7 +53,7 @@ function notifyInit() {
   const header = document.querySelector("header");
   if (!header || document.getElementById("bell")) return;
   const wrap = el("span", {class: "bell-wrap"},
-    el("button", {type: "button", id: "bell", class: "bell", "aria-haspopup": "true"}, "🔔",
+    el("button", {type: "button", id: "bell", class: "bell", "aria-haspopup": "true", "aria-label": t("notifications")}, "🔔",
       el("span", {id: "bell-count", class: "bell-count", hidden: true}, "0")),
     el("div", {id: "bell-list", class: "bell-list", hidden: true}));
   wrap.querySelector("#bell").addEventListener("click", toggleBell);
