@@ -6,7 +6,8 @@ call page < 1 s, on 100,000 calls).
 Generates synthetic scored calls (tests/synthetic_calls.py: Chinese transcripts, agents, teams, queues,
 fatal and flagged calls) into a new store through ``Store.save_calls`` (the batch's rows and search
 index), then times the review app's requests in-process (FastAPI's TestClient: routing, auth, SQL,
-masking, JSON): the default queue page, filtered pages, transcript searches and one call's page.
+masking, JSON): the default queue page, deep and filtered pages, transcript searches, one call's page and
+the notifications (🔔).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from qa_pipeline.store import Store, call_rows  # noqa: E402
 from tests.synthetic_calls import synthetic_calls  # noqa: E402
 
-AIMS_MS = {"queue": 300, "search": 500, "call": 1000}
+AIMS_MS = {"queue": 300, "search": 500, "call": 1000, "notify": 300}
 
 
 def build(db: Path, n: int, *, chunk: int = 2000) -> float:
@@ -80,13 +81,15 @@ def main() -> None:
     client.post("/api/queue/claim/call-000042", headers=rev)
     cases = [
         ("queue", "/api/queue", rev), ("queue", "/api/queue?page=1000", rev), ("queue", "/api/queue?team=车险组", rev),
-        ("queue", "/api/queue?sort=-started_at", rev), ("queue", "/api/queue?mine=true", rev),
+        ("queue", "/api/queue?sort=-started_at", rev), ("queue", "/api/queue?sort=-started_at&page=1000", rev),
+        ("queue", "/api/queue?status=pending&page=1000", rev), ("queue", "/api/queue?mine=true", rev),
         ("queue", "/api/queue?flagged=true&queue=理赔&direction=outbound", rev), ("queue", "/api/queue", agent),
         ("queue", "/api/queue?q=call-00999", rev), ("queue", "/api/options", rev),
         ("search", "/api/queue?text=我要投诉", rev), ("search", "/api/queue?text=工号是一二三四", rev),
         ("search", "/api/queue?text=投诉", rev), ("search", "/api/queue?text=没有这句话的通话", rev),
         ("search", "/api/queue?text=续保&team=车险组&sort=-score", rev),
         ("call", "/api/calls/call-000042", rev), ("call", "/call/call-000042", rev),
+        ("notify", "/api/notifications", rev), ("notify", "/api/notifications", agent),
     ]
     worst = {}
     for kind, path, headers in cases:

@@ -70,7 +70,7 @@ def test_agent_acknowledges_a_coaching_task_on_the_review_page(tmp_path):
             assert row.locator("a").inner_text() == a001_call
             row.locator(".ack-comment").fill("收到，会注意")
             row.locator("button.ack").click()
-            page.locator("tr[data-task='1'] td.status", has_text="acknowledged").wait_for()
+            page.locator("tr[data-task='1'] td.status[data-status='acknowledged']", has_text="已确认").wait_for()
             browser.close()
         reviewer = httpx.get(f"{url}/api/coaching", headers={"authorization": f"Bearer {TOKENS['王质检']}"}).json()
         assert sorted(t["agent_id"] for t in reviewer["tasks"]) == ["A001", "A002"]

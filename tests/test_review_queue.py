@@ -98,7 +98,11 @@ def test_automatic_assignment_deals_round_robin_within_the_quota(client):
     ("agent=A007", lambda x: x["meta"]["agent_id"] == "A007"),
     ("queue=理赔&direction=outbound", lambda x: x["meta"]["queue"] == "理赔" and x["meta"]["direction"] == "outbound"),
     ("text=续保&team=车险组", lambda x: any("续保" in u["text"] for u in x["transcript"]) and x["meta"]["team"] == "车险组"),
-], ids=["phrase", "two-chars", "digits-words", "nothing", "call-id", "wildcard", "agent", "queue-direction", "text-team"])
+    ("text=來電", lambda x: any("来电" in u["text"] for u in x["transcript"])),  # Traditional → Simplified
+    ("text=感謝您的來電", lambda x: any("感谢您的来电" in u["text"] for u in x["transcript"])),
+    ("text=您好，很高兴", lambda x: any("您好，很高兴" in u["text"] for u in x["transcript"])),  # ， stays ，
+], ids=["phrase", "two-chars", "digits-words", "nothing", "call-id", "wildcard", "agent", "queue-direction", "text-team",
+        "traditional-2", "traditional", "chinese-comma"])
 def test_filters_and_search_find_exactly_the_matching_calls(client, query, keep):
     c, calls, _ = client
     want = {x["call_id"] for x in calls if keep(x)}
@@ -131,6 +135,24 @@ def test_the_index_follows_a_rescored_call(client):
     assert ids(c.get("/api/queue?text=独一无二", headers=WANG)) == {calls[0]["call_id"]}
     old = calls[0]["transcript"][0]["text"]
     assert calls[0]["call_id"] not in ids(c.get(f"/api/queue?text={old}&size=200", headers=WANG))
+
+
+@pytest.mark.parametrize("query", ["分機號", "分机号是一二三四", "分机号是１２３４", "ＡＢ１２３", "车牌ab123", "  车牌AB123  "],
+                         ids=["traditional", "spoken-digits", "fullwidth-digits", "fullwidth-letters", "any-case", "spaces"])
+def test_the_query_is_normalized_as_transcripts_are(client, query):
+    """A transcript as the batch stores it (qa_pipeline.text.normalize: digits, half-width) is found by the
+    query as a user types it."""
+    c, calls, store = client
+    from qa_pipeline.store import call_rows
+    from qa_pipeline.text import normalize
+
+    said = normalize("我的分机号是一二三四，车牌ＡＢ１２３")  # nothing like it in the synthetic calls
+    assert said == "我的分机号是1234，车牌AB123"
+    report = {**calls[5], "transcript": [{"speaker": "agent", "start": 0, "end": 3, "text": said}]}
+    meta = report.pop("meta")
+    row, children = call_rows(report, path="/calls/x.wav", size=None, sha256=None, meta=meta, run_id=None, model_key=None)
+    store.save_call(row, children)
+    assert ids(c.get("/api/queue", params={"text": query, "size": 200}, headers=WANG)) == {calls[5]["call_id"]}
 
 
 @pytest.mark.parametrize("text, error", [

@@ -402,7 +402,23 @@ def test_claim_my_queue_and_submit_and_next(wb_server, page, tmp_path):
     assert page.locator("#submit-error").count() == 0 or page.locator("#submit-error").inner_text() == ""
     page.wait_for_url(url + "/call/t1")
     page.wait_for_selector("#attention .item")
-    assert sqlite3.connect(db).execute("select status, assignee from call_reviews where call_id = 't2'").fetchone() == ("reviewed", "王质检")
+    con = sqlite3.connect(db)
+    assert con.execute("select status from call_reviews where call_id = 't2'").fetchone() == ("reviewed",)
+    assert con.execute("select reviewer from call_assignments where call_id = 't2'").fetchone() == ("王质检",)
+
+
+def test_claim_and_release_on_the_call_page(wb_server, page):
+    url, db = wb_server
+    page.goto(url + "/call/t1")
+    page.click("#claim")
+    page.wait_for_selector("#release")
+    assert page.locator("#assignee").inner_text().strip() == "认领人：王质检"
+    assert sqlite3.connect(db).execute("select reviewer, how from call_assignments").fetchall() == [("王质检", "claim")]
+    page.click("#release")
+    page.wait_for_selector("#claim")
+    assert page.locator("#assignee").count() == 0 and page.locator("#release").count() == 0
+    assert sqlite3.connect(db).execute("select count(*) from call_assignments").fetchone() == (0,)
+    assert "放弃认领" in page.locator("#history").inner_text()  # the audit trail keeps both
 
 
 def test_keyboard_only_review_of_one_call(wb_server, page, tmp_path):

@@ -86,6 +86,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, hosts=hosts)  # outermost: Host check and security headers on every response
     entity_options = load_rules(rules_dir).entity_options()
+    store.refresh_stats()  # the planner's statistics, so filtered queue pages pick the right index
 
     def masked(u: User, data: Any) -> Any:
         return data if u.sensitive else redact_data(data, entity_options)
@@ -248,7 +249,7 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
                if k not in ("path",)}
         history = visible_events(store, call_id, u, st.history(store, call_id))  # blind on calibration calls
         report = annotated(report, history, rule_set)  # corrections, swapped speakers, marked violations
-        review = st.fold(history)
+        review = st.current(store, call_id, history)  # the events folded, with who works the call now
         return masked(u, {"call": row, "report": report, "review": review, "history": history,
                           "live_score": st.live_score(report, review)["total"], "me": me(u)})
 
@@ -308,5 +309,8 @@ def create_app(store: Store, users: dict[str, User] | None = None, local_user: U
 
     register_queue(app, store, user, assignment)  # claim, release, assign, automatic assignment
     register_double_review(app, store, user)  # /api/calibration/double: blind double review statistics
+    from .notifications import register as register_notifications
+
+    register_notifications(app, store, user, masked, tz=tz, titles=titles)  # the 🔔 on every page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -55,6 +55,14 @@ def allowed(user: User, kind: str, row: dict, state: dict, *, target: str = "", 
             raise PermissionDenied(f"{who} has already claimed this call")
         if status in ("reviewed", "appealed", "ruled"):
             raise PermissionDenied(f"this call is {status}; there is nothing left to claim")
+    elif kind == "release":
+        who = state.get("assignee")
+        if not user.can("review"):
+            raise PermissionDenied(f"role '{user.role}' cannot review calls")
+        if not who:
+            raise PermissionDenied("nobody has claimed this call")
+        if who != user.name and not user.can("rule"):
+            raise PermissionDenied(f"this call is {who}'s; only they or a senior reviewer can release it")
     elif kind == "reopen":
         if not user.can("reopen"):
             raise PermissionDenied("only an admin can reopen a ruled call")

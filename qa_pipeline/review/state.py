@@ -17,7 +17,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..store import Store, reviews, utcnow
+from ..store import Store, assign, reviews, utcnow
 from ..store.calls import scored_call, stored_report
 from . import annotations as ann
 from . import sheet
@@ -28,7 +28,7 @@ __all__ = ["ROLES", "KINDS", "PermissionDenied", "User", "fold", "history", "liv
 if TYPE_CHECKING:
     from ..rules import RuleSet
 
-KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "ack",
+KINDS = ("finding", "check", "manual", "points", "score", "comment", "status", "appeal", "ruling", "reopen", "claim", "release", "ack",
          *ann.KINDS)
 DECIDING = ("finding", "check", "manual", "points", "score", "violation")  # events that judge the call
 WORKING = DECIDING + ann.KINDS  # events that put a pending call in review
@@ -144,6 +144,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             raise InputError(f"no scored call '{call_id}' in the database")
         events = reviews.events(tx, call_id)
         report = ann.annotated(machine, events, rules)
+        held = assign.assignee(tx, call_id)  # who works the call: call_assignments, the one claim store
         now = utcnow()
         stamp = now.isoformat() + "Z"
         todo = list(decisions)
@@ -153,14 +154,14 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             if (comment or "").strip():
                 todo.append(("comment", "", None, comment))
         new: list[dict[str, Any]] = []
-        state = fold(events)
+        state = fold(events, held)
 
         def add(kind: str, target: str, value: str | None, reason: str | None) -> dict[str, Any]:
             nonlocal state
             ev = {"call_id": call_id, "at": now, "user": user.name, "role": user.role, "kind": kind,
                   "target": target or "", "value": value, "reason": (reason or "").strip() or None}
             new.append(ev)
-            state = fold(events + [{**e, "at": stamp} for e in new])
+            state = fold(events + [{**e, "at": stamp} for e in new], held)
             return state
 
         for kind, target, value, reason in todo:
@@ -173,6 +174,14 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
                 _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
             if kind == "appeal" and state.get("ruling"):
                 raise PermissionDenied("this call's appeal was already ruled on; it cannot be appealed again")
+            if kind == "claim":  # the event is the audit trail; the claim itself is kept by store/assign.py
+                who = (target or "").strip() or user.name
+                held = assign.assign(tx, call_id, who, by=user.name, how="claim" if who == user.name else "assign",
+                                     steal=user.can("rule"))
+                target = who
+            elif kind == "release":
+                assign.release(tx, call_id)
+                held = None
             add(kind, target, value, reason)
             if kind in ann.KINDS:
                 after = ann.annotated(machine, events + [{**e, "at": stamp} for e in new], rules)
@@ -199,9 +208,8 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
             reviews.add_event(tx, ev, None)
         reviews.add_event(tx, new[-1], {"status": state["status"], "reviewer": state["reviewer"],
                                         "final_score": state["final_score"], "confirmed": confirmed,
-                                        "n_events": state["n_events"], "updated_at": now,
-                                        "assignee": state.get("assignee"), "claimed_at": state.get("claimed_at_dt")})
-    return {k: v for k, v in state.items() if k != "claimed_at_dt"}
+                                        "n_events": state["n_events"], "updated_at": now})
+    return state
 
 
 def _overturn(report: dict, state: dict, add, reason: str | None) -> dict[str, Any]:  # noqa: ANN001
@@ -235,15 +243,24 @@ def _verdict(decisions: dict[str, dict], check_id: str) -> str | None:
     return "agree" if "agree" in values else ("dispute" if values else None)
 
 
-def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
+def current(store: Store, call_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The call's review state: its ``events`` folded (:func:`fold`) with who works it now (``assignee``)."""
+    return fold(events, assign.assignee(store, call_id))
+
+
+def fold(events: list[dict[str, Any]], held: dict[str, Any] | None = None) -> dict[str, Any]:
     """Replay a call's events (oldest first, as :func:`history` gives them) into its current state: the
-    latest decision per finding/check, points per item, score, comment, status, appeal and ruling."""
+    latest decision per finding/check, points per item, score, comment, status, appeal and ruling.
+
+    ``held``: the call's assignment (``store.assign.assignee``), the one record of who works it; its
+    ``assignee`` and ``claimed_at`` (ISO text in UTC) come from there, not from the claim events."""
     decisions: dict[str, dict] = {}
     points: dict[str, float] = {}
     out: dict[str, Any] = {"status": "pending", "final_score": None, "comment": None, "appeal": None,
                            "ruling": None, "reviewer": None, "reviewed_at": None, "assignee": None,
-                           "claimed_at": None, "claimed_at_dt": None, "acknowledged": None, "n_events": len(events),
-                           "auto_score": None}
+                           "claimed_at": None, "acknowledged": None, "n_events": len(events), "auto_score": None}
+    if held:
+        out["assignee"], out["claimed_at"] = held["reviewer"], held["assigned_at"].isoformat() + "Z"
     kinds = set()
     for ev in events:
         kind = ev["kind"]
@@ -268,9 +285,6 @@ def fold(events: list[dict[str, Any]]) -> dict[str, Any]:
                                                      "at": ev["at"]}
         elif kind == "ack":
             out["acknowledged"] = {"by": ev["user"], "at": ev["at"]}
-        elif kind == "claim":
-            out["assignee"], out["claimed_at"] = ev["target"] or ev["user"], ev["at"]
-            out["claimed_at_dt"] = dt.datetime.fromisoformat(str(ev["at"]).rstrip("Z"))
         elif kind == "reopen":
             out["status"], out["ruling"], out["appeal"] = "in_review", None, None
             out["reopened"] = {"by": ev["user"], "reason": ev["reason"], "at": ev["at"]}

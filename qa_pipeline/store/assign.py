@@ -1,5 +1,9 @@
-"""Who works which call: a reviewer claims a call, a lead assigns one, or the automatic rules deal the
-day's unassigned calls round-robin per team within each reviewer's daily quota."""
+"""Who works which call: a reviewer claims a call (on the queue or the call page), a lead assigns one, or the
+automatic rules deal the day's unassigned calls round-robin per team within each reviewer's daily quota.
+
+``call_assignments`` is the one place a claim is kept (migration 0007 folded the call page's old
+``call_reviews.assignee`` into it). Every function takes a :class:`Store` or a connection inside the caller's
+transaction (the call page stores its claim event and the assignment together)."""
 
 from __future__ import annotations
 
@@ -39,8 +43,13 @@ def assign(db: DB, call_id: str, reviewer: str, *, by: str, how: str = "claim", 
     ------
     InputError
         No scored call of that id, or it is someone else's and ``steal`` is False.
+
+    Returns
+    -------
+    dict
+        The call's assignment now, as :func:`assignee` gives it.
     """
-    with db.transaction() as conn:
+    with using(db, write=True) as conn:
         if conn.execute(sa.select(_c.call_id).where(_c.call_id == call_id, _c.status == "scored")).first() is None:
             raise InputError(f"no scored call '{call_id}' in this database")
         held = conn.execute(sa.select(_a.reviewer).where(_a.call_id == call_id)).scalar()
@@ -51,12 +60,12 @@ def assign(db: DB, call_id: str, reviewer: str, *, by: str, how: str = "claim", 
             conn.execute(sa.insert(t.call_assignments).values(row))
         elif held != reviewer:
             conn.execute(sa.update(t.call_assignments).where(_a.call_id == call_id).values(row))
-    return assignee(db, call_id)
+        return assignee(conn, call_id)
 
 
 def release(db: DB, call_id: str, reviewer: str | None = None) -> bool:
     """Give a call back to the pool (only ``reviewer``'s, when given). True if something was released."""
-    with db.transaction() as conn:
+    with using(db, write=True) as conn:
         q = sa.delete(t.call_assignments).where(_a.call_id == call_id)
         if reviewer is not None:
             q = q.where(_a.reviewer == reviewer)
@@ -82,7 +91,7 @@ def auto_assign(db: DB, rules: AssignmentRules, *, by: str = "auto", limit: int 
     """
     given: dict[str, list[str]] = {}
     now = utcnow()
-    with db.transaction() as conn:
+    with using(db, write=True) as conn:
         load = load_today(conn, now.date())
         named = [team for team in rules.teams if team != "*"]
         for team, reviewers in rules.teams.items():

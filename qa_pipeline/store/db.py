@@ -144,6 +144,29 @@ class Store:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, target)
 
+    def refresh_stats(self) -> bool:
+        """SQLite: gather the query planner's statistics (``ANALYZE``) when it has none for ``calls`` or the
+        number of calls has changed more than twofold since. Without them SQLite guesses which index serves a
+        filtered queue page, and on 100,000 calls a wrong guess costs tenfold. PostgreSQL's autovacuum does
+        this itself. Returns True if statistics were gathered; False also when the database cannot be written
+        now (a read-only file, a writer holding it past the busy timeout): queries still work, slower."""
+        if self.engine.dialect.name != "sqlite":
+            return False
+        with self.connect() as conn:
+            n = conn.exec_driver_sql("SELECT count(*) FROM calls").scalar() or 0
+            stat = None
+            if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+                stat = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'calls' LIMIT 1").scalar()
+        known = int(stat.split()[0]) if stat else 0
+        if n == 0 or (known and known / 2 <= n <= known * 2):
+            return False
+        try:
+            with self.transaction() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        except StoreError:
+            return False
+        return True
+
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def connect(self) -> Iterator[sa.Connection]:

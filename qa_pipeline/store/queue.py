@@ -11,16 +11,16 @@ import sqlalchemy as sa
 from . import tables as t
 from .db import DB, using
 from .results import in_period
-from .search import normalize_query, transcript_condition
+from .search import query_forms, transcript_condition
 
 _c, _r, _k, _a = t.calls.c, t.call_reviews.c, t.checks.c, t.call_assignments.c
 _REVIEW_STATUS = sa.func.coalesce(_r.status, "pending")
 SORTS: dict[str, tuple] = {
-    "priority": (_c.fatal.desc(), _c.flagged.desc(), _c.score.asc(), _c.started_at.desc()),
+    "priority": (_c.fatal.desc(), _c.flagged.desc(), _c.score.asc(), _c.started_at.desc(), _c.call_id),
     "score": (_c.score.asc(), _c.call_id),
     "-score": (_c.score.desc(), _c.call_id),
-    "started_at": (_c.started_at.asc(), _c.call_id),
-    "-started_at": (_c.started_at.desc(), _c.call_id),
+    "started_at": (_c.started_at.asc(), _c.call_id),  # ix_calls_newest
+    "-started_at": (_c.started_at.desc(), _c.call_id.desc()),  # ix_calls_newest read backwards
     "agent": (_c.agent_id.asc(), _c.started_at.desc()),
     "likely": (t.call_ranks.c.p_confirmed.desc().nulls_last(), _c.fatal.desc(), _c.score.asc()),
 }
@@ -70,24 +70,24 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _conditions(f: QueueFilter, dialect: str = "sqlite") -> list:
+def _conditions(f: QueueFilter, conn: sa.Connection) -> list:
     conds = [_c.status == "scored", in_period(_c.started_at, f.start, f.end)]
     for column, value in ((_c.agent_id, f.own_agent), (_c.agent_id, f.agent), (_c.team, f.team),
                           (_c.fatal, f.fatal), (_c.flagged, f.flagged), (_c.queue, f.queue),
                           (_c.direction, f.direction)):
         if value is not None and value != "":
             conds.append(column == value)
-    if f.assignee:  # claimed on the call page (call_reviews) or assigned on the queue (call_assignments)
-        conds.append(sa.or_(_a.reviewer == f.assignee, _r.assignee == f.assignee))
+    if f.assignee:  # claimed (queue or call page), assigned by a lead or dealt by the rules: call_assignments
+        conds.append(_a.reviewer == f.assignee)
     if f.unassigned:
-        conds.append(sa.and_(_a.reviewer.is_(None), _r.assignee.is_(None)))
+        conds.append(_a.reviewer.is_(None))
     if f.sample:
         _s = t.review_samples.c
         conds.append(sa.exists().where(_s.call_id == _c.call_id, _s.sample_id == f.sample))
     if f.call_id and f.call_id.strip():
         conds.append(_c.call_id.like(_like(f.call_id.strip()), escape="\\"))
-    if f.text and normalize_query(f.text):
-        conds.append(transcript_condition(dialect, f.text))
+    if f.text and query_forms(f.text):
+        conds.append(transcript_condition(conn, f.text))  # SQLite: the index searched once, here
     if f.failed_check:
         conds.append(sa.exists().where(_k.call_id == _c.call_id, _k.check_id == f.failed_check, _k.status == "fail"))
     if f.min_score is not None:
@@ -97,30 +97,50 @@ def _conditions(f: QueueFilter, dialect: str = "sqlite") -> list:
     return conds
 
 
+def _source(*, reviews: bool, assignments: bool, ranks: bool):
+    """``calls`` with only the tables a query needs (each outer join on a primary key: no row added)."""
+    base = t.calls
+    if reviews:
+        base = base.outerjoin(t.call_reviews, _r.call_id == _c.call_id)
+    if assignments:
+        base = base.outerjoin(t.call_assignments, _a.call_id == _c.call_id)
+    if ranks:
+        base = base.outerjoin(t.call_ranks, t.call_ranks.c.call_id == _c.call_id)
+    return base
+
+
 def queue_page(db: DB, f: QueueFilter, *, sort: str = "priority", page: int = 1, size: int = 50) -> dict[str, Any]:
     """One page of the queue: ``total`` (matching ``f``), ``items`` (call fields, ``review_status``,
-    ``final_score``, ``reviewer``, ``p_confirmed``) and ``counts`` over ``f`` without its review status
-    (``all``, ``flagged``, ``fatal``, ``by_status``). ``sort`` is one of :data:`SORTS`."""
+    ``final_score``, ``reviewer``, ``p_confirmed``, ``assignee``) and ``counts`` over ``f`` without its review
+    status (``all``, ``flagged``, ``fatal``, ``by_status``). ``sort`` is one of :data:`SORTS`.
+
+    A deep page costs little more than the first: the page's call ids are found on ``calls`` alone (the
+    ``ix_calls_priority`` index gives the default order), and only those rows are joined to their review,
+    assignment and rank."""
     with using(db) as conn:
-        dialect = conn.dialect.name
-    conds = _conditions(f, dialect)
-    base = t.calls.outerjoin(t.call_reviews, _r.call_id == _c.call_id).outerjoin(
-        t.call_ranks, t.call_ranks.c.call_id == _c.call_id).outerjoin(t.call_assignments, _a.call_id == _c.call_id)
+        conds = _conditions(f, conn)
+    assigned = bool(f.assignee or f.unassigned)
     facet_q = (sa.select(_REVIEW_STATUS.label("s"), sa.func.count(), sa.func.sum(sa.cast(_c.flagged, sa.Integer)),
-                         sa.func.sum(sa.cast(_c.fatal, sa.Integer))).select_from(base).where(sa.and_(*conds))
+                         sa.func.sum(sa.cast(_c.fatal, sa.Integer)))
+               .select_from(_source(reviews=True, assignments=assigned, ranks=False)).where(sa.and_(*conds))
                .group_by("s"))
     if f.review_status:
         conds.append(_REVIEW_STATUS == f.review_status)
-    q = (sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score, _c.flagged,
-                   _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score, _r.reviewer,
-                   t.call_ranks.c.p_confirmed, sa.func.coalesce(_a.reviewer, _r.assignee).label("assignee"), _c.queue,
-                   _c.direction)
-         .select_from(base).where(sa.and_(*conds)).order_by(*SORTS[sort]).limit(size).offset((page - 1) * size))
+    source = _source(reviews=bool(f.review_status), assignments=assigned, ranks=sort == "likely")
+    ids_q = (sa.select(_c.call_id).select_from(source).where(sa.and_(*conds)).order_by(*SORTS[sort])
+             .limit(size).offset((page - 1) * size))
     with using(db) as conn:
         facets = conn.execute(facet_q).all()
         total = (sum(n for _, n, _, _ in facets) if not f.review_status else  # the facets counted it already
-                 conn.execute(sa.select(sa.func.count()).select_from(base).where(sa.and_(*conds))).scalar_one())
-        rows = [dict(x) for x in conn.execute(q).mappings()]
+                 conn.execute(sa.select(sa.func.count()).select_from(source).where(sa.and_(*conds))).scalar_one())
+        ids = list(conn.execute(ids_q).scalars())
+        found = {x["call_id"]: dict(x) for x in conn.execute(
+            sa.select(_c.call_id, _c.agent_id, _c.agent_name, _c.team, _c.started_at, _c.duration_s, _c.score,
+                      _c.flagged, _c.fatal, _c.flag_reasons, _REVIEW_STATUS.label("review_status"), _r.final_score,
+                      _r.reviewer, t.call_ranks.c.p_confirmed, _a.reviewer.label("assignee"), _c.queue, _c.direction)
+            .select_from(_source(reviews=True, assignments=True, ranks=True)).where(_c.call_id.in_(ids))).mappings()
+        } if ids else {}
+    rows = [found[i] for i in ids if i in found]
     for x in rows:
         x["started_at"] = x["started_at"].isoformat(sep=" ") if x["started_at"] else None
     by_status = {s: n for s, n, _, _ in facets}

@@ -78,6 +78,11 @@ calls = sa.Table(
     sa.Index("ix_calls_status", "status"),
     sa.Index("ix_calls_queue", "queue", "direction"),  # the review queue's filters (migration 0006)
 )
+# the review queue's default order, flagged first, and its oldest/newest first (migration 0009): deep pages
+# walk an index instead of sorting every scored call
+sa.Index("ix_calls_priority", calls.c.status, calls.c.fatal.desc(), calls.c.flagged.desc(), calls.c.score,
+         calls.c.started_at.desc(), calls.c.call_id)
+sa.Index("ix_calls_newest", calls.c.status, calls.c.started_at, calls.c.call_id)
 
 checks = sa.Table(
     "checks", metadata,
@@ -175,10 +180,8 @@ call_reviews = sa.Table(
     sa.Column("confirmed", sa.Boolean),  # the reviewer agreed with at least one automatic failure
     sa.Column("n_events", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
-    sa.Column("assignee", sa.String(128)),  # who claimed the call or was assigned it (migration 0005)
-    sa.Column("claimed_at", sa.DateTime),  # UTC
+    # who works the call is kept in call_assignments only (0005's assignee/claimed_at moved there in 0007)
     sa.Index("ix_call_reviews_status", "status"),
-    sa.Index("ix_call_reviews_assignee", "assignee", "status"),
 )
 
 # The queue ranker's estimate that a flagged call's findings will be confirmed (``qa calibrate``).
@@ -192,7 +195,8 @@ call_ranks = sa.Table(
 
 # -- the reviewer's day (migration 0006): who works which call; the transcript search index --
 
-# Which reviewer works a call: claimed by themselves or assigned (by a lead, or by the automatic rules).
+# Which reviewer works a call: claimed by themselves (queue or call page) or assigned (by a lead, or by the
+# automatic rules). The one store of claims (migration 0007).
 call_assignments = sa.Table(
     "call_assignments", metadata,
     sa.Column("call_id", sa.String(255), sa.ForeignKey("calls.call_id", ondelete="CASCADE"), primary_key=True),
@@ -302,4 +306,15 @@ case_library = sa.Table(
     sa.Column("added_by", sa.String(128), nullable=False),
     sa.Column("added_at", sa.DateTime, nullable=False),  # UTC
     sa.Index("ix_case_library_tag", "tag", "added_at"),
+)
+
+# -- notifications (migration 0008): what each user has seen. The notifications are read from the review
+# log, the assignments and the coaching tasks (store/notify.py); only the "seen up to" marks are stored.
+notification_seen = sa.Table(
+    "notification_seen", metadata,
+    sa.Column("user", sa.String(128), primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False),  # review_events up to this id were seen
+    sa.Column("task_id", sa.Integer, nullable=False),  # coaching_tasks up to this id
+    sa.Column("assigned_at", sa.DateTime),  # call_assignments given up to this time (UTC)
+    sa.Column("seen_at", sa.DateTime, nullable=False),  # UTC
 )

@@ -99,7 +99,9 @@ function renderSummary() {
       (report.flag_reasons || []).map(r => el("span", {class: "tag reason"}, tFlag(r)))),
     el("div", {}, review.assignee ? el("span", {class: "muted", id: "assignee"}, t("claimed_by", review.assignee) + " ") : null,
       me.role !== "agent" && review.assignee !== me.name && ["pending", "in_review"].includes(review.status) ?
-        el("button", {type: "button", id: "claim", onclick: () => send("claim", "", null, null)}, t("claim")) : null),
+        el("button", {type: "button", id: "claim", onclick: () => send("claim", "", null, null)}, t("claim")) : null,
+      review.assignee && (review.assignee === me.name || ["senior", "admin"].includes(me.role)) ?
+        el("button", {type: "button", id: "release", onclick: () => send("release", "", null, null)}, t("release")) : null),
     review.final_score !== null ? el("div", {}, t("final_score") + " ", el("b", {id: "final-score"}, fmtNum(review.final_score)),
       " · ", el("span", {class: "tag"}, t(review.status))) : null].filter(Boolean));
 }

@@ -29,7 +29,7 @@ function fmtWhen(iso) {
 async function showMe() {
   const me = await api("/api/me");
   TZ = me.tz || TZ;
-  document.querySelector(".me").textContent = me.name + " · " + me.role + (me.sensitive ? " · sees sensitive data" : "");
+  document.querySelector(".me").textContent = me.name + " · " + t("role_" + me.role) + (me.sensitive ? " · " + t("sees_sensitive") : "");
   return me;
 }
 async function loadTitles() { try { TITLES = await api("/api/titles"); } catch (e) { TITLES = {}; } return TITLES; }
