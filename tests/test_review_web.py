@@ -394,7 +394,7 @@ def test_claim_my_queue_and_submit_and_next(wb_server, page, tmp_path):
     assert "认领人：王质检" in page.locator("#queue").inner_text()
     shot(page, "workbench_my_queue", tmp_path)
     page.goto(url + "/call/t2")  # review t2, then the next claimed call opens
-    page.wait_for_selector("#submit-next")
+    page.wait_for_selector("#attention .item.open")  # the sheet is rendered (#submit-next is in the HTML before it)
     agree_with_open_items(page)
     page.click("#submit-next")
     page.wait_for_function("location.pathname === '/call/t1' || document.getElementById('submit-error').textContent !== ''",
