@@ -324,9 +324,11 @@ def agent_sees_own_calls_and_appeals(day: Day, eff: dict, want: float):
     assert sorted(rows(other)) == ["c01", "x_html"]
     other.context.close()
 
+    assert not agent.locator("nav a[href='/calibration']").is_visible()  # a reviewers' page (403 for an agent)
     agent.click("#queue tbody tr a")
     expect(agent.locator("#appeal")).to_be_visible()
     assert not agent.locator("#submit").is_visible() and agent.locator("#comment").is_disabled()  # read-only
+    assert agent.locator("#draft-note").inner_text() == ""  # nothing of a read-only sheet is a draft
     assert item(agent, "answer.tactful").locator("button.agree").is_disabled()
     for rows_ in SHEET.values():
         for check_id, verdict, points, reason in rows_:

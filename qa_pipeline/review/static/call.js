@@ -322,6 +322,7 @@ function renderState() {
   document.getElementById("sheet-fields").disabled = readOnly;
   document.getElementById("submit").hidden = readOnly;
   document.getElementById("submit-next").hidden = readOnly;
+  if (readOnly) document.getElementById("draft-note").textContent = "";  // nothing of a read-only sheet is kept as a draft
   document.getElementById("status").textContent = t(review.status);
   document.getElementById("status").dataset.status = review.status;
   const banner = document.getElementById("banner"), parts = [];

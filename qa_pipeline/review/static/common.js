@@ -29,6 +29,7 @@ function fmtWhen(iso) {
 async function showMe() {
   const me = await api("/api/me");
   TZ = me.tz || TZ;
+  document.body.classList.add("role-" + me.role);  // e.g. agents get no link to reviewers' pages (style.css)
   document.querySelector(".me").textContent = me.name + " · " + t("role_" + me.role) + (me.sensitive ? " · " + t("sees_sensitive") : "");
   return me;
 }
