@@ -33,6 +33,9 @@ class Text:
         o = other if isinstance(other, Text) else same(other)
         return Text(self.en + o.en, self.zh + o.zh)
 
+    def __radd__(self, other: str) -> Text:
+        return same(other) + self
+
     def __bool__(self) -> bool:
         return bool(self.en or self.zh)
 
