@@ -130,3 +130,13 @@ def test_the_chinese_why_is_masked_for_a_user_without_the_sensitive_right(tmp_pa
     clear, plain = zh_texts("t-admin-0123456789ab"), zh_texts("t-reviewer-0123456789")
     assert CARD in clear  # the Chinese summary quotes what the agent said (the test can fail)
     assert CARD not in plain and CARD[-4:] in plain and not re.search(r"\d{7,}", plain)
+
+
+@pytest.mark.parametrize("name", ["call02_hold_alaw", "call05_mono_pcm", "call08_taboo_pcm"])
+def test_every_why_of_a_sample_recording_has_its_chinese(name):
+    """Real ASR (slow): the voice measurements, holds, mono roles and taboo phrases explain themselves in Chinese."""
+    from .conftest import scored
+
+    report = scored(name).to_dict()
+    for cid, en, zh in _texts(report):
+        assert zh is not None and not english_words(zh), (cid, en, zh)
