@@ -48,3 +48,27 @@ def test_why_lines_in_the_interface_language(wb_server, page):
     page.click("#lang")  # and back
     page.wait_for_function("document.querySelector('#submit').textContent === '提交复核'")
     assert not [s for s in _whys(page) if english_words(s)]
+
+
+def test_a_report_scored_before_the_catalog_shows_its_english(wb_db, page):
+    """A stored report of schema 1.3 has no why_zh/summary_zh: the Chinese page shows the English it has."""
+    import json
+    import sqlite3
+
+    con = sqlite3.connect(wb_db)
+    report = json.loads(con.execute("select report from reports where call_id = 't1'").fetchone()[0])
+    for c in report["checks"]:
+        c.pop("summary_zh", None)
+        for f in c["findings"] + c["evidence"]:
+            f.pop("why_zh", None)
+    with con:
+        con.execute("update reports set report = ?, schema_version = '1.3' where call_id = 't1'",
+                    (json.dumps(report, ensure_ascii=False),))
+    con.close()
+    farewell = next(c for c in report["checks"] if c["id"] == "closing.farewell")
+    with review_server(wb_db, "--user", "王质检", "--role", "reviewer") as url:
+        page.goto(url + "/call/t1")
+        page.wait_for_selector("[data-item='closing.farewell'] .why")
+        lines = _whys(page, "closing.farewell")
+    shown = english_words(lines[0])
+    assert shown and set(shown) <= set(english_words(farewell["summary"])), (lines[0], farewell["summary"])
