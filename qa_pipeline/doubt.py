@@ -28,13 +28,14 @@ The weak proxies carry lower priors in ``checklist.yaml`` instead (``understandi
 Example
 -------
 >>> doubt(check, by_id)  # doctest: +SKIP
-(0.6, ('contradicted: info.no_exaggeration fails in the same call',))
+(0.6, (Text(en='contradicted: info.no_exaggeration is fail in the same call', zh='有矛盾：…'),))
 """
 
 from __future__ import annotations
 
 import re
 
+from .messages import Text, msg
 from .types import CheckResult, Utterance
 
 BORDERLINE = 0.65
@@ -52,7 +53,7 @@ _SURNAME_TITLE = re.compile(r"[\u4e00-\u9fff](?<![位的个这那])(先生|女�
 
 
 def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_text: str = "",
-          transcript: tuple[Utterance, ...] = ()) -> tuple[float, tuple[str, ...]]:
+          transcript: tuple[Utterance, ...] = ()) -> tuple[float, tuple[Text, ...]]:
     """The factor (0–1] by which the signals lower ``r``'s confidence, and their reasons.
 
     Parameters
@@ -70,25 +71,25 @@ def doubt(r: CheckResult, by_id: dict[str, CheckResult], *, rule=None, agent_tex
     factor, why = 1.0, []
     if r.status == "partial":
         factor *= BORDERLINE
-        why.append("borderline: one violation from a pass")
+        why.append(msg("doubt.one_from_pass"))
     elif r.status == "pass" and rule is not None and rule.mode == "forbid" and _one_short(r, rule.test):
         factor *= BORDERLINE
-        why.append("borderline: one hit short of failing")
+        why.append(msg("doubt.one_from_fail"))
     if r.status == "pass":
         for other, statuses in CONTRADICTIONS.get(r.id, ()):
             o = by_id.get(other)
             if o is not None and o.status in statuses:
                 factor *= CONTRADICTED
-                why.append(f"contradicted: {other} is {o.status} in the same call")
+                why.append(msg("doubt.contradicted", other=other, status=msg(f"status.{o.status}")))
                 break
     if r.id == "wording.address" and r.status == "n/a":
         if _SURNAME_TITLE.search(agent_text):
             factor *= CONTRADICTED
-            why.append("contradicted: the agent uses a surname and title")
+            why.append(msg("doubt.surname"))
     p = _heard_prob(r, transcript)
     if p is not None and p < GARBLED_BELOW:
         factor *= max(p / GARBLED_BELOW, GARBLED_FLOOR)
-        why.append(f"garbled: the evidence was heard with word probability {p:.2f}")
+        why.append(msg("doubt.garbled", p=p))
     return factor, tuple(why)
 
 

@@ -18,6 +18,7 @@ from .bleed import BleedOptions
 from .denoise import DenoiseOptions
 from .diarize import DiarizeOptions
 from .errors import ConfigError, TranscriptError
+from .messages import msg, summary_of
 from .metrics import MetricsOptions, measure
 from .mono import CONTENT_OVERTALK
 from .prosody import ProsodyOptions, measure_prosody, prosody_from_dict
@@ -208,10 +209,10 @@ def with_reviewer_findings(checks: tuple[CheckResult, ...], reviewer: Mapping[st
         extra = tuple(reviewer.get(r.id, ()))
         if extra:
             failed = r.status in ("fail", "partial")
+            summary = (summary_of(r) + msg("review.more_marked", n=len(extra)) if failed
+                       else msg("review.marked_only", n=len(extra)))
             r = replace(r, status="fail", hits=r.hits + len(extra), findings=(r.findings if failed else ()) + extra,
-                        source=r.source if failed else "reviewer",
-                        summary=f"{r.summary} (+{len(extra)} marked by a reviewer)" if failed
-                        else f"marked by a reviewer: {len(extra)} violation(s) the rules missed")
+                        source=r.source if failed else "reviewer", summary=summary.en, summary_zh=summary.zh)
         out.append(r)
     return tuple(out)
 

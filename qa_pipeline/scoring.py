@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .doubt import doubt
+from .messages import Text, join, msg, summary_of, who
 from .rules.loader import RuleSet
 from .sheet_calibration import SheetCalibration, calibrated_verdict
 from .types import CheckResult, Utterance
@@ -72,19 +73,24 @@ def evidence_quality(r: CheckResult) -> float:
     return q
 
 
-def _readable(r: CheckResult) -> str:
+def _readable(r: CheckResult) -> Text:
     """A reviewer's summary for pattern checks (the pattern itself stays in the findings)."""
     s = r.summary
     if r.status == "pass" and (s.startswith("nothing matches /") or s.startswith("matches /")):
-        return "no violation found"
+        return msg("rule.no_violation")
     if s.startswith("nothing matches /"):
-        return f"not heard: what {r.title} asks for (see the rule's description)"
+        return msg("sheet.not_heard", title=r.title)
     if s.startswith("matches /") and r.findings:
         f = r.findings[0]
-        who = {"agent": "the agent", "customer": "the customer"}.get(f.speaker or "", "someone")
-        more = f" (and {len(r.findings) - 1} more)" if len(r.findings) > 1 else ""
-        return f"{who} said 「{f.heard}」{more}"
-    return s
+        speaker = who(f.speaker) if f.speaker in ("agent", "customer") else msg("who.someone")
+        said = msg("sheet.said", who=speaker, heard=f.heard)
+        return said + msg("sheet.more", n=len(r.findings) - 1) if len(r.findings) > 1 else said
+    return summary_of(r)
+
+
+def _summary(r: CheckResult, text: Text, **changes) -> CheckResult:
+    """``r`` with the summary ``text`` (English in ``summary``, Chinese in ``summary_zh``)."""
+    return replace(r, summary=text.en, summary_zh=text.zh, **changes)
 
 
 def _undecided(r: CheckResult) -> bool:
@@ -96,10 +102,11 @@ def _undecided(r: CheckResult) -> bool:
 
 
 def _missing(item, section: str, disabled: bool) -> CheckResult:
-    why = "switched off by the rules (disable:)" if disabled else f"no rule '{item.check}' is loaded"
+    why = msg("sheet.switched_off") if disabled else msg("sheet.no_rule", check=item.check)
+    summary = msg("sheet.missing", why=why)
     return CheckResult(id=item.check, title=item.title or item.check, status="n/a", points=None,
                        points_possible=item.points, severity="minor", section=section, confidence=0.0,
-                       summary=f"cannot be decided: {why}; points given provisionally, a reviewer must judge")
+                       summary=summary.en, summary_zh=summary.zh)
 
 
 def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: SheetCalibration | None = None,
@@ -126,9 +133,10 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
         pending = 0.0
         for item in section.items:
             if item.manual:
+                waiting = msg("sheet.waiting")
                 out[item.manual] = CheckResult(id=item.manual, title=item.title or item.manual, status="manual",
                                                points=None, points_possible=item.points, severity="minor",
-                                               summary="waiting for a reviewer", section=section.name,
+                                               summary=waiting.en, summary_zh=waiting.zh, section=section.name,
                                                source="reviewer")
                 pending += item.points
                 continue
@@ -141,8 +149,8 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
             if r.status == "n/a":
                 conf = 0.0 if _undecided(r) else item.confidence.na
                 got = item.points
-                r = replace(r, summary=r.summary + ("" if not item.points else f" — {item.points:g} points given"),
-                            **base)
+                r = _summary(r, summary_of(r) + (msg("sheet.points_given", points=item.points) if item.points else ""),
+                             **base)
             elif r.status == "pass":
                 conf = item.confidence.pass_ * evidence_quality(r)
                 got = item.points
@@ -159,13 +167,13 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
                 else:
                     got = 0.0
                 r = replace(r, status=status, **base)
-            r = replace(r, summary=_readable(r))
+            r = _summary(r, _readable(r))
             if conf > 0:
                 factor, reasons = doubt(r, by_id, rule=rules.rules.get(item.check), agent_text=agent_text,
                                         transcript=transcript)
                 if reasons:
                     conf *= factor
-                    r = replace(r, summary=f"{r.summary} [less sure: {'; '.join(reasons)}]")
+                    r = _summary(r, summary_of(r) + msg("sheet.less_sure", reasons=join(reasons)))
             if (calibration is not None and item.check in calibration.items and r.status != "n/a"
                     and not r.fatal):  # 一票否决 stays the rule's call
                 r, conf, got = _calibrated(r, item, calibration.items[item.check], conf, got, original)
@@ -213,16 +221,16 @@ def _calibrated(r: CheckResult, item, model, conf: float, got: float, original: 
     p = model.p_fail(auto_fail=auto_fail, confidence=conf, hits=r.hits)
     original[r.id] = {"status": r.status, "confidence": round(conf, 3), "hits": r.hits}
     fail, conf = calibrated_verdict(auto_fail, p)
-    note = f" [calibrated: reviewers fail this {p:.0%} of the time]"
+    note = summary_of(r) + msg("sheet.calibrated", p=p)
     if fail == auto_fail:
-        return replace(r, summary=r.summary + note), conf, got
+        return _summary(r, note), conf, got
     if fail:  # the reviewers' model fails what the rule passed
         if item.deduct_per_hit:
             got = item.points - item.deduct_per_hit * max(r.hits, 1)
         else:
             got = item.points - item.deduct if item.deduct else 0.0
-        return replace(r, status="fail", summary=r.summary + note), p, got
-    return replace(r, status="pass", summary=r.summary + note), 1 - p, item.points
+        return _summary(r, note, status="fail"), p, got
+    return _summary(r, note, status="pass"), 1 - p, item.points
 
 
 def _apply_groups(section, results: dict[str, CheckResult], awarded: dict[str, float]) -> None:
@@ -245,5 +253,5 @@ def _apply_groups(section, results: dict[str, CheckResult], awarded: dict[str, f
         for i in failing:
             awarded[i.check] = share
             r = results[i.check]
-            results[i.check] = replace(r, summary=f"{r.summary} (group {i.group}: −{deduction:g} once of "
-                                                  f"{possible:g})")
+            results[i.check] = _summary(r, summary_of(r) + msg("sheet.group", group=i.group, deduction=deduction,
+                                                                 possible=possible))

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 Speaker = Literal["agent", "customer", "unknown"]
 
@@ -167,6 +167,7 @@ class Finding:
     matched: str | None = None
     similarity: float | None = None
     confidence: float | None = None
+    why_zh: str | None = None  # ``why`` in Chinese (qa_pipeline.messages); None in reports made before 1.4
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,7 @@ class CheckResult:
     evidence: tuple[Finding, ...] = ()
     confidence: float | None = None
     source: Literal["auto", "reviewer"] = "auto"
+    summary_zh: str | None = None  # ``summary`` in Chinese (qa_pipeline.messages); None before schema 1.4
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def test_score_json(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data == json.loads(out.read_text())
-    assert data["schema_version"] == "1.3" and data["call_id"] == "call03_interrupt_mp3"
+    assert data["schema_version"] == "1.4" and data["call_id"] == "call03_interrupt_mp3"
     assert data["metrics"]["overtalk"]["agent_interruptions"] == 2
 
 

@@ -19,6 +19,8 @@ from qa_pipeline.text import normalize
 from qa_pipeline.types import Utterance
 from qa_pipeline.vocabulary import default_rules_dir
 
+from .test_messages import english_words
+
 RULES = load_rules()
 
 
@@ -95,12 +97,14 @@ def test_operators(cond, holds):
     out = evaluate(parsed, _ctx(CALL))
     assert out.holds is holds
     assert out.hits or out.misses or cond.get("phrases", {}).get("none") or "none_after" in cond or "before" in cond
+    for f in out.hits + out.misses:  # each explains itself in Chinese too (qa_pipeline/messages.py)
+        assert f.why_zh and not english_words(f.why_zh), (f.why, f.why_zh)
 
 
 def test_speaker_rules_are_undecidable_on_mono():
     ctx = _ctx([("unknown", 0.5, 3.0, "喂，你好。")])
     out = evaluate(_parse({"phrases": {"speaker": "agent", "any": ["您好"]}}, Path("t"), {}, (), "r", {}), ctx)
-    assert out.holds is None and "unknown" in out.reason
+    assert out.holds is None and "unknown" in out.reason.en and "未知" in out.reason.zh
 
 
 BAD = [

@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from ..errors import InputError
+from ..messages import msg
 from ..pipeline import rescore_report
 from ..rules import RuleSet, load_rules
 from ..types import Finding, Interval
@@ -238,8 +239,7 @@ def annotated(report: dict, events: Sequence[dict[str, Any]], rules: RuleSet | N
     marked: dict[str, list[Violation]] = {}
     for v in state.violations:
         marked.setdefault(v.check, []).append(v)
-    reviewer = {cid: [Finding(cid, Interval(v.start_s, v.end_s), v.speaker, v.quote, f"marked by {v.by}: {v.reason}")
-                      for v in vs] for cid, vs in marked.items()}
+    reviewer = {cid: [_marked(cid, v) for v in vs] for cid, vs in marked.items()}
     rules = rules or default_rules()
     scored = rescore_report({**report, "transcript": rows}, rules=rules, reviewer=reviewer).to_dict()
     # Re-scoring the stored text is not always the machine's scoring (a masked store has no digits left; an audio
@@ -309,3 +309,9 @@ def rescore_note(before: dict, after: dict) -> str:
 
 def _num(x: Any) -> str:
     return "–" if x is None else f"{float(x):g}"
+
+
+def _marked(check: str, v: Violation) -> Finding:
+    """A violation a reviewer marked, as a finding of ``check`` (its why in both languages)."""
+    why = msg("review.marked_by", by=v.by, reason=v.reason)
+    return Finding(check, Interval(v.start_s, v.end_s), v.speaker, v.quote, why.en, why_zh=why.zh)

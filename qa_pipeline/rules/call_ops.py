@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..messages import msg
 from .context import Cond, Context, Outcome
 
 
@@ -29,5 +30,5 @@ class CallCond(BaseModel):
 def call_fact(cond: Cond, ctx: Context) -> Outcome:
     got = getattr(ctx, "call", {}).get("direction") or "inbound"
     holds = got == cond.spec.direction
-    given = "" if getattr(ctx, "call", {}).get("direction") else " (no direction given: counted as inbound)"
-    return Outcome(holds, reason=f"the call is {got}{given}")
+    given = getattr(ctx, "call", {}).get("direction")
+    return Outcome(holds, reason=msg("call.is" if given else "call.is_default", direction=msg(f"direction.{got}")))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ..messages import EMPTY, Text, msg, who
 from ..types import Finding, Interval, Metrics, Utterance
 from . import schema as S
 from .match import Match, find, nearest
@@ -51,13 +52,14 @@ class Outcome:
     holds: bool | None
     hits: list[Finding] = field(default_factory=list)
     misses: list[Finding] = field(default_factory=list)
-    reason: str = ""
+    reason: Text = EMPTY  # why it cannot be decided (holds is None), in both languages
 
 
-def evidence(span: Interval | None, speaker: str | None, quote: str, why: str, heard: str | None = None,
+def evidence(span: Interval | None, speaker: str | None, quote: str, why: Text, heard: str | None = None,
              matched: str | None = None, similarity: float | None = None) -> Finding:
-    """A finding not yet tied to a rule (its ``check`` is set by the rule that reports it)."""
-    return Finding("", span, speaker, quote, why, heard, matched, similarity)
+    """A finding not yet tied to a rule (its ``check`` is set by the rule that reports it); ``why`` is a
+    :func:`~qa_pipeline.messages.msg` (English in ``why``, Chinese in ``why_zh``)."""
+    return Finding("", span, speaker, quote, why.en, heard, matched, similarity, why_zh=why.zh)
 
 
 def evaluate(cond: Cond, ctx: Context) -> Outcome:
@@ -77,9 +79,10 @@ class Hit:
         n = max(len(u.text), 1)
         return u.start + (u.end - u.start) * m.start / n
 
-    def ev(self, why: str) -> Finding:
+    def ev(self, why: Text) -> Finding:
         m = self.match
-        how = "" if m.how == "exact" else f" ({m.how}: heard 「{m.heard}」, similarity {m.similarity:.2f})"
+        how = EMPTY if m.how == "exact" else msg("match.how", how=msg(f"how.{m.how}"), heard=m.heard,
+                                                 similarity=m.similarity)
         return evidence(self.utt.span, self.utt.speaker, self.utt.text, why + how, m.heard, m.phrase, m.similarity)
 
 
@@ -135,17 +138,17 @@ class Context:
                         out.append(Hit(i, u, m))
         return sorted(out, key=lambda h: (h.index, h.match.start))
 
-    def nearest_miss(self, phrases: list[str], idx: list[int], what: str) -> list[Finding]:
+    def nearest_miss(self, phrases: list[str], idx: list[int], what: Text) -> list[Finding]:
         best: tuple[Match, Utterance] | None = None
         for i in idx:
             m = nearest(phrases, self.utts[i].text)
             if m and (best is None or m.similarity > best[0].similarity):
                 best = (m, self.utts[i])
         if best is None:
-            return [evidence(None, None, "", f"no {what} heard: nothing was said in the window")]
+            return [evidence(None, None, "", msg("miss.nothing_said", what=what))]
         m, u = best
-        return [evidence(u.span, u.speaker, u.text, f"no {what} heard; nearest: 「{m.heard}」 for 「{m.phrase}」 "
-                         f"(similarity {m.similarity:.2f})", m.heard, m.phrase, m.similarity)]
+        return [evidence(u.span, u.speaker, u.text, msg("miss.nearest", what=what, heard=m.heard, phrase=m.phrase,
+                                                        similarity=m.similarity), m.heard, m.phrase, m.similarity)]
 
 
 def counted(n: int, at_least: int | None, at_most: int | None) -> bool:
@@ -153,10 +156,9 @@ def counted(n: int, at_least: int | None, at_most: int | None) -> bool:
     return n >= lo and (at_most is None or n <= at_most)
 
 
-def speaker_text(spec) -> str:
-    return {"agent": "the agent", "customer": "the customer"}.get(spec.speaker, "anyone")
+def speaker_text(spec) -> Text:
+    return who(spec.speaker)
 
 
 def unknown_speaker(spec) -> Outcome:
-    return Outcome(None, reason=f"needs {speaker_text(spec)}'s speech, but speaker roles are unknown "
-                                "(mono recording without speaker separation)")
+    return Outcome(None, reason=msg("roles.unknown", who=speaker_text(spec)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..messages import ENTITY_ZH, Text, entity_types, join, msg, same, why_of
 from ..types import CheckResult, Finding, Metrics, Utterance
 from . import schema as S
 from .context import Cond, Context, Outcome, counted, evaluate, evidence, speaker_text, unknown_speaker
@@ -37,8 +38,8 @@ def any_of(cond: Cond, ctx: Context) -> Outcome:
     return Outcome(False, [], [e for o in outs for e in o.misses])
 
 
-def _reasons(outs: list[Outcome]) -> str:
-    return "; ".join(dict.fromkeys(o.reason for o in outs if o.holds is None))
+def _reasons(outs: list[Outcome]) -> Text:
+    return join((o.reason for o in outs if o.holds is None), unique=True)
 
 
 def not_(cond: Cond, ctx: Context) -> Outcome:
@@ -54,11 +55,11 @@ def phrases(cond: Cond, ctx: Context) -> Outcome:
         return unknown_speaker(spec)
     hits = ctx.hits(spec, idx)
     who = speaker_text(spec)
-    evs = [h.ev(f"{who} said 「{h.match.phrase}」") for h in hits]
+    evs = [h.ev(msg("phrases.said", who=who, phrase=h.match.phrase)) for h in hits]
     if spec.all is not None:
         missing = [p for p in spec.all if not any(h.match.phrase == p for h in hits)]
         if missing:
-            return Outcome(False, evs, ctx.nearest_miss(missing, idx, "「" + "」/「".join(missing) + "」"))
+            return Outcome(False, evs, ctx.nearest_miss(missing, idx, same("「" + "」/「".join(missing) + "」")))
         return Outcome(True, evs)
     if spec.none is not None:
         return Outcome(False, [], evs) if hits else Outcome(True)
@@ -66,9 +67,9 @@ def phrases(cond: Cond, ctx: Context) -> Outcome:
         return Outcome(True, evs)
     if not hits:
         listed = "/".join(spec.listed[:6]) + ("…" if len(spec.listed) > 6 else "")
-        return Outcome(False, [], ctx.nearest_miss(spec.listed, idx, f"「{listed}」 from {who}"))
-    return Outcome(False, [], evs + [evidence(None, None, "", f"heard {len(hits)} time(s); the rule wants "
-                                     f"{spec.at_least or 0}–{spec.at_most if spec.at_most is not None else '∞'}")])
+        return Outcome(False, [], ctx.nearest_miss(spec.listed, idx, msg("phrases.listed_from", listed=listed, who=who)))
+    return Outcome(False, [], evs + [evidence(None, None, "", msg(
+        "phrases.count", n=len(hits), low=spec.at_least or 0, high=spec.at_most if spec.at_most is not None else "∞"))])
 
 
 def regex(cond: Cond, ctx: Context) -> Outcome:
@@ -77,13 +78,13 @@ def regex(cond: Cond, ctx: Context) -> Outcome:
     if idx is None:
         return unknown_speaker(spec)
     try:
-        evs = [evidence(ctx.utts[i].span, ctx.utts[i].speaker, ctx.utts[i].text, f"matches /{spec.pattern}/",
+        evs = [evidence(ctx.utts[i].span, ctx.utts[i].speaker, ctx.utts[i].text, msg("regex.matches", pattern=spec.pattern),
                         m.group(0)) for i in idx for m in finditer(spec.compiled, ctx.utts[i].text)]
     except PatternTimeout as exc:
-        return Outcome(None, reason=f"{exc}; simplify the pattern")
+        return Outcome(None, reason=msg("regex.timeout", error=exc))
     ok = counted(len(evs), spec.at_least, spec.at_most)
     return Outcome(ok, evs if ok else [],
-                   [] if ok else (evs or [evidence(None, None, "", f"nothing matches /{spec.pattern}/")]))
+                   [] if ok else (evs or [evidence(None, None, "", msg("regex.nothing", pattern=spec.pattern))]))
 
 
 def _two_scopes(ctx: Context, first: S.Phrases, second: S.Phrases) -> tuple[list[int], list[int]] | Outcome:
@@ -103,8 +104,8 @@ def before(cond: Cond, ctx: Context) -> Outcome:
     if not b:
         return Outcome(True)
     if a and a[0].start < b[0].start:
-        return Outcome(True, [a[0].ev("heard first"), b[0].ev("heard after it")])
-    return Outcome(False, [], [b[0].ev(f"heard before any of 「{'/'.join(spec.first.listed[:4])}」")])
+        return Outcome(True, [a[0].ev(msg("before.first")), b[0].ev(msg("before.then"))])
+    return Outcome(False, [], [b[0].ev(msg("before.too_early", listed="/".join(spec.first.listed[:4])))])
 
 
 def followed_by(cond: Cond, ctx: Context) -> Outcome:
@@ -120,13 +121,13 @@ def followed_by(cond: Cond, ctx: Context) -> Outcome:
         nxt = [i for i in r_idx if i != t.index and ctx.utts[i].start > t.utt.start][:spec.within_turns]
         answers = ctx.hits(spec.response, nxt)
         if answers:
-            hits += [answers[0].ev(f"{speaker_text(spec.response)} answered 「{t.match.heard}」 with "
-                                   f"「{answers[0].match.phrase}」"), t.ev("the trigger")]
+            hits += [answers[0].ev(msg("followed.answered", who=speaker_text(spec.response), heard=t.match.heard,
+                                       phrase=answers[0].match.phrase)), t.ev(msg("followed.trigger"))]
         else:
-            near = ctx.nearest_miss(spec.response.listed, nxt, "response") if nxt else []
-            tail = f"; nearest in the next turns: 「{near[0].heard}」" if near and near[0].heard else ""
-            misses.append(t.ev(f"「{t.match.phrase}」 got no 「{'/'.join(spec.response.listed[:4])}」 from "
-                               f"{speaker_text(spec.response)} within the next {spec.within_turns} turn(s){tail}"))
+            near = ctx.nearest_miss(spec.response.listed, nxt, msg("followed.response")) if nxt else []
+            tail = msg("followed.nearest", heard=near[0].heard) if near and near[0].heard else same("")
+            misses.append(t.ev(msg("followed.missing", phrase=t.match.phrase, listed="/".join(spec.response.listed[:4]),
+                                   who=speaker_text(spec.response), turns=spec.within_turns, tail=tail)))
     return Outcome(not misses, hits, misses)
 
 
@@ -139,7 +140,7 @@ def none_after(cond: Cond, ctx: Context) -> Outcome:
     if not anchors:
         return Outcome(True)
     late = [h for h in ctx.hits(spec.forbidden, f_idx) if h.start > anchors[0].start]
-    return Outcome(not late, [], [h.ev(f"heard after 「{anchors[0].match.heard}」") for h in late])
+    return Outcome(not late, [], [h.ev(msg("none_after.late", anchor=anchors[0].match.heard)) for h in late])
 
 
 def entity(cond: Cond, ctx: Context) -> Outcome:
@@ -147,11 +148,13 @@ def entity(cond: Cond, ctx: Context) -> Outcome:
     idx = ctx.scope(spec)
     if idx is None:
         return unknown_speaker(spec)
-    evs = [evidence(ctx.utts[i].span, ctx.utts[i].speaker, ctx.utts[i].text, f"{e.type}: {e.why}", e.text)
+    evs = [evidence(ctx.utts[i].span, ctx.utts[i].speaker, ctx.utts[i].text,
+                    msg("entity.found", type=e.type, why=e.why, type_zh=ENTITY_ZH.get(e.type, e.type), value=e.text),
+                    e.text)
            for i in idx for e in ctx.entities[i] if e.type in spec.types]
     ok = len(evs) >= spec.at_least
-    return Outcome(ok, evs if ok else [], [] if ok else [evidence(None, None, "", f"fewer than {spec.at_least} of "
-                                                                f"{', '.join(spec.types)}")])
+    fewer = msg("entity.fewer", n=spec.at_least, types=", ".join(spec.types), types_zh=entity_types(spec.types).zh)
+    return Outcome(ok, evs if ok else [], [] if ok else [evidence(None, None, "", fewer)])
 
 
 def around_silence(cond: Cond, ctx: Context) -> Outcome:
@@ -163,17 +166,19 @@ def around_silence(cond: Cond, ctx: Context) -> Outcome:
     long = [s for s in ctx.metrics.silence.spans if s.duration > spec.min_s]
     hits, misses = [], []
     for gap in long:
-        label = f"{gap.duration:.1f} s silence at {gap.start:.1f}–{gap.end:.1f} s"
-        for side, words in (("before", spec.before), ("after", spec.after)):
+        label = msg("silence.label", duration=gap.duration, start=gap.start, end=gap.end)
+        for side_name, words in (("before", spec.before), ("after", spec.after)):
+            side = msg(f"side.{side_name}")
             if not words:
                 continue
-            near = ([i for i in mine if ctx.utts[i].end <= gap.start + 0.05][-spec.within_turns:] if side == "before"
+            near = ([i for i in mine if ctx.utts[i].end <= gap.start + 0.05][-spec.within_turns:] if side_name == "before"
                     else [i for i in mine if ctx.utts[i].start >= gap.end - 0.05][:spec.within_turns])
             found = ctx.hits(S.Phrases(any=words, tolerance=tol), near)
             if found:
-                hits.append(found[0].ev(f"said {side} the {label}"))
+                hits.append(found[0].ev(msg("silence.said", side=side, label=label)))
             else:
-                miss = ctx.nearest_miss(words, near, f"「{'/'.join(words[:3])}」 {side} the {label}")
+                miss = ctx.nearest_miss(words, near, msg("silence.words", words="/".join(words[:3]), side=side,
+                                                         label=label))
                 misses += [replace(m, span=gap) for m in miss]
     return Outcome(not misses, hits, misses)
 
@@ -187,20 +192,20 @@ def metric(cond: Cond, ctx: Context) -> Outcome:
     value, spans, label, reason = metric_value(spec, ctx.utts, ctx.metrics)
     if value is None:
         return Outcome(None, reason=reason)
-    checks = []
+    checks: list[tuple[bool, Text]] = []
     if spec.above is not None:
-        checks.append((value > spec.above, f"> {spec.above:g}"))
+        checks.append((value > spec.above, same(f"> {spec.above:g}")))
     if spec.at_least is not None:
-        checks.append((value >= spec.at_least, f"≥ {spec.at_least:g}"))
+        checks.append((value >= spec.at_least, same(f"≥ {spec.at_least:g}")))
     if spec.below is not None:
-        checks.append((value < spec.below, f"< {spec.below:g}"))
+        checks.append((value < spec.below, same(f"< {spec.below:g}")))
     if spec.at_most is not None:
-        checks.append((value <= spec.at_most, f"≤ {spec.at_most:g}"))
+        checks.append((value <= spec.at_most, same(f"≤ {spec.at_most:g}")))
     if spec.outside is not None:
         lo, hi = spec.outside
-        checks.append((not lo <= value <= hi, f"outside {lo:g}–{hi:g}"))
+        checks.append((not lo <= value <= hi, msg("metric.outside", low=lo, high=hi)))
     ok = all(c for c, _ in checks)
-    text = " and ".join(t for _, t in checks)
+    text = join((t for _, t in checks), msg("and").en, msg("and").zh)
     spk = None if spec.speaker == "any" else spec.speaker
     conf = None
     if spec.confidence is not None:
@@ -208,8 +213,9 @@ def metric(cond: Cond, ctx: Context) -> Outcome:
 
         conf = spec.confidence * (data_confidence(ctx.metrics, spec.speaker, spec.name)
                                   if spec.name in S.VOICE_METRICS else 1.0)
-        text += f"; confidence {conf:.2f}"
-    evs = [replace(evidence(s, spk, "", f"{label} = {value:.3g} ({'' if ok else 'not '}{text})"), confidence=conf)
+        text += msg("metric.confidence", confidence=conf)
+    line = msg("metric.holds" if ok else "metric.fails", label=label, value=value, test=text)
+    evs = [replace(evidence(s, spk, "", line), confidence=conf)
            for s in (spans or [None])]
     return Outcome(ok, evs if ok else [], [] if ok else evs)
 
@@ -226,22 +232,27 @@ def run_rule(rule, ctx: Context) -> CheckResult:
     if rule.when is not None:
         w = evaluate(rule.when, ctx)
         if w.holds is not True:
-            why = w.reason or "; ".join(e.why for e in w.misses) or "its condition did not hold"
-            return CheckResult(status="n/a", summary=f"does not apply: {why}", **base)
+            why = w.reason or join(why_of(e) for e in w.misses) or msg("rule.condition_not_held")
+            return _result("n/a", msg("rule.does_not_apply", why=why), base)
     out = evaluate(rule.test, ctx)
     if out.holds is None:
-        return CheckResult(status="n/a", summary=f"cannot be decided: {out.reason}", **base)
+        return _result("n/a", msg("rule.undecided", reason=out.reason), base)
     failed = (out.holds is False) if rule.mode == "require" else (out.holds is True)
     bad, good = (out.misses, out.hits) if rule.mode == "require" else (out.hits, out.misses)
     if failed:
-        findings = _findings(rule.id, bad) or (Finding(rule.id, None, None, "", "the required condition did not hold"),)
-        return CheckResult(status="fail", summary=findings[0].why, hits=len(findings), findings=findings, **base)
+        required = msg("rule.required_not_held")
+        findings = _findings(rule.id, bad) or (Finding(rule.id, None, None, "", required.en, why_zh=required.zh),)
+        return _result("fail", why_of(findings[0]), base, hits=len(findings), findings=findings)
     found = _findings(rule.id, good)
     # a forbid rule that passes because no phrase was heard carries only the nearest miss
     # (it has a similarity): context for the curious, not the reason for the pass
     reason = found and (rule.mode == "require" or found[0].similarity is None)
-    summary = found[0].why if reason else "no violation found"
-    return CheckResult(status="pass", summary=summary, evidence=found, **base)
+    summary = why_of(found[0]) if reason else msg("rule.no_violation")
+    return _result("pass", summary, base, evidence=found)
+
+
+def _result(status: str, summary: Text, base: dict, **more) -> CheckResult:
+    return CheckResult(status=status, summary=summary.en, summary_zh=summary.zh, **base, **more)
 
 
 def run_checks(utterances: Sequence[Utterance], metrics: Metrics, rules, call: dict | None = None

@@ -13,6 +13,7 @@ import re
 
 from rapidfuzz.distance import Levenshtein
 
+from ..messages import join, msg, same
 from ..types import Finding
 from .context import Cond, Context, Outcome, evidence, unknown_speaker
 from .match import find
@@ -85,7 +86,7 @@ def identity_verified(spec, ctx: Context) -> Outcome:
         if u.speaker == caller or (caller == "any" and u.speaker != teller):
             heard_from_caller += _confidential_values(ctx, i) + _READOUT.findall(u.text)
             for name in sorted(_supplied(ctx, i, last_request) - set(have)):
-                have[name] = evidence(u.span, u.speaker, u.text, f"supplied {priv.identifiers[name].label}")
+                have[name] = evidence(u.span, u.speaker, u.text, msg("privacy.supplied", label=priv.identifiers[name].label))
             continue
         if teller != "any" and u.speaker != teller:
             continue
@@ -95,22 +96,26 @@ def identity_verified(spec, ctx: Context) -> Outcome:
         volunteered = [v for v in _confidential_values(ctx, i) if not _echoed(v, heard_from_caller)]
         for tier_name, tier in priv.tiers.items():
             cue = _said(ctx, i, tier.cues)
+            cue_text = same(cue or "")
             if not cue and tier.verify_only and volunteered:
-                cue = "confidential data read out"
+                cue_text = msg("privacy.read_out_cue")
+                cue = cue_text.en
             if not cue:
                 continue
             n_ok = len(have) >= tier.needs_any
             one_ok = not tier.needs_one_of or any(k in have for k in tier.needs_one_of)
-            got = "、".join(priv.identifiers[k].label for k in have) or "none"
+            got = same("、".join(priv.identifiers[k].label for k in have)) or msg("none")
             if n_ok and one_ok:
                 hits.append(evidence(u.span, u.speaker, u.text,
-                                     f"disclosed {tier.label} (「{cue}」) after identifiers: {got}", matched=cue))
+                                     msg("privacy.disclosed", tier=tier.label, cue=cue_text, got=got), matched=cue))
             else:
-                need = f"{tier.needs_any} identifier(s)"
+                need = msg("privacy.needs", n=tier.needs_any)
                 if tier.needs_one_of:
-                    need += " including " + " or ".join(priv.identifiers[k].label for k in tier.needs_one_of)
-                misses.append(evidence(u.span, u.speaker, u.text, f"disclosed {tier.label} (「{cue}」) before "
-                                       f"verification: needs {need}; supplied so far: {got}", matched=cue))
+                    either = msg("or")
+                    labels = join((same(priv.identifiers[k].label) for k in tier.needs_one_of), either.en, either.zh)
+                    need = msg("privacy.needs_one_of", n=tier.needs_any, labels=labels)
+                misses.append(evidence(u.span, u.speaker, u.text, msg("privacy.too_early", tier=tier.label, cue=cue_text,
+                                                                      need=need, got=got), matched=cue))
     return Outcome(not misses, hits, misses)
 
 
@@ -139,13 +144,11 @@ def confidential_readout(spec, ctx: Context) -> Outcome:
             continue
         for v in values:
             echoed = _echoed(v, heard_from_caller)
-            what = f"「{cue}」" if cue else "a confidential number"
+            what = same(f"「{cue}」") if cue else msg("privacy.a_number")
             if echoed:
-                misses.append(evidence(u.span, u.speaker, u.text,
-                                       f"read back {what} the caller had said (verification)", v))
+                misses.append(evidence(u.span, u.speaker, u.text, msg("privacy.read_back", what=what), v))
             else:
-                hits.append(evidence(u.span, u.speaker, u.text, f"read out {what} the caller had not said: only "
-                                     "verify what the caller says (只能核对，不能主动告知)", v))
+                hits.append(evidence(u.span, u.speaker, u.text, msg("privacy.read_out", what=what), v))
     return Outcome(bool(hits), hits, misses)
 
 
@@ -153,7 +156,7 @@ def needs_privacy(check):
     """An evaluator for a privacy operator: ``n/a`` without a ``privacy`` block or without speaker roles."""
     def run(cond: Cond, ctx: Context) -> Outcome:
         if ctx.rules.privacy is None:
-            return Outcome(None, reason="no 'privacy' block is loaded (tiers and identifiers); add one to the rules")
+            return Outcome(None, reason=msg("privacy.no_block"))
         if cond.spec.speaker != "any" and not ctx.roles_known:
             return unknown_speaker(cond.spec)
         return check(cond.spec, ctx)

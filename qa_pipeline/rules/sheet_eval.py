@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..messages import msg
 from ..types import Interval
 from .context import Outcome
 from .patterns import finditer
@@ -12,15 +13,15 @@ from .sheet_ops import Knowledge, _find, matched_topics
 def knowledge(cond, ctx):
     kn: Knowledge | None = ctx.rules.knowledge
     if kn is None:
-        return Outcome(None, reason="no 'knowledge' file is loaded; add rules/knowledge.yaml")
+        return Outcome(None, reason=msg("knowledge.none"))
     topics = matched_topics(ctx, kn)
     if not topics:
-        return Outcome(None, reason="no knowledge topic matches this call: a reviewer must judge the information")
+        return Outcome(None, reason=msg("knowledge.no_topic"))
     agent = [i for i, u in enumerate(ctx.utts) if u.speaker == "agent" or not ctx.roles_known]
     hits, misses = [], []
     for topic, ti in topics:
         tu = ctx.utts[ti]
-        raised = Ev(tu.span, tu.speaker, tu.text, f"topic 「{topic.title}」 raised here")
+        raised = Ev(tu.span, tu.speaker, tu.text, msg("knowledge.raised", title=topic.title))
         if cond.spec.aspect == "complete":
             covered, missing = [], []
             for kp in topic.key_points:
@@ -28,11 +29,11 @@ def knowledge(cond, ctx):
                 if found:
                     i, m = max(found, key=lambda x: x[1].similarity)
                     u = ctx.utts[i]
-                    covered.append(Ev(u.span, u.speaker, u.text, f"「{topic.title}」: key point {kp.name} said "
-                                      f"(「{m.heard}」)", m.heard, m.phrase, m.similarity))
+                    covered.append(Ev(u.span, u.speaker, u.text, msg("knowledge.covered", title=topic.title,
+                                      name=kp.name, heard=m.heard), m.heard, m.phrase, m.similarity))
                 else:
-                    missing.append(Ev(None, "agent", "", f"「{topic.title}」: key point {kp.name} never said "
-                                      f"(any of 「{'/'.join(kp.any[:4])}」)"))
+                    missing.append(Ev(None, "agent", "", msg("knowledge.missing", title=topic.title, name=kp.name,
+                                                            listed="/".join(kp.any[:4]))))
             share = len(covered) / len(topic.key_points)
             if share + 1e-9 < cond.spec.min_coverage:
                 misses += missing
@@ -44,8 +45,8 @@ def knowledge(cond, ctx):
                         continue
                     for m in _find(c.any, ctx.utts[i].text, kn.tolerance, c.unless):
                         u = ctx.utts[i]
-                        misses.append(Ev(u.span, u.speaker, u.text, f"「{topic.title}」: agent said 「{m.heard}」: "
-                                         f"{c.why}", m.heard, m.phrase, m.similarity))
+                        misses.append(Ev(u.span, u.speaker, u.text, msg("knowledge.wrong", title=topic.title,
+                                         heard=m.heard, why=c.why), m.heard, m.phrase, m.similarity))
             hits.append(raised)
     # one finding per distinct statement
     seen, uniq = set(), []
@@ -60,7 +61,7 @@ def knowledge(cond, ctx):
 def response_gap(cond, ctx):
     spec: ResponseGap = cond.spec
     if not ctx.roles_known:
-        return Outcome(None, reason="needs the agent's and the customer's speech, but speaker roles are unknown")
+        return Outcome(None, reason=msg("gap.roles"))
     utts = sorted(ctx.utts, key=lambda u: u.start)
     misses, longest = [], None
     i = 0
@@ -80,20 +81,18 @@ def response_gap(cond, ctx):
         q = (asked or run)[-1]
         if nxt is None:
             if asked:
-                misses.append(Ev(q.span, "customer", q.text, "the customer's question got no answer from the agent"))
+                misses.append(Ev(q.span, "customer", q.text, msg("gap.unanswered")))
         else:
             gap = max(0.0, nxt.start - end)
             if longest is None or gap > longest[0]:
                 longest = (gap, q, nxt)
             if gap > spec.max_s and not excused:
                 misses.append(Ev(Interval(end, nxt.start), "agent", q.text,
-                                 f"the agent answered the customer after {gap:.1f} s of silence "
-                                 f"(> {spec.max_s:g} s) without asking them to wait"))
+                                 msg("gap.slow", gap=gap, max=spec.max_s)))
         i = j + 1
     if misses:
         return Outcome(False, [], misses)
     if longest is None:
-        return Outcome(True, [Ev(None, None, "", "the customer never waited for the agent")])
+        return Outcome(True, [Ev(None, None, "", msg("gap.never_waited"))])
     gap, q, nxt = longest
-    return Outcome(True, [Ev(nxt.span, "agent", nxt.text, f"slowest reply to the customer: {gap:.1f} s "
-                             f"(≤ {spec.max_s:g} s or announced)")])
+    return Outcome(True, [Ev(nxt.span, "agent", nxt.text, msg("gap.slowest", gap=gap, max=spec.max_s))])

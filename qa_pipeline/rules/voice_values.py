@@ -10,25 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..messages import EMPTY, Text, join, msg, speaker
 from ..types import Interval, Metrics, Utterance
 
-# name -> (attribute of SpeakerProsody, label, needs audio)
-PROSODY_FEATURES: dict[str, tuple[str, str, bool]] = {
-    "pitch_range_st": ("pitch_range_st", "pitch range, 10th–90th percentile (semitones)", True),
-    "pitch_sd_st": ("pitch_sd_st", "pitch variability, sd (semitones)", True),
-    "energy_sd_db": ("energy_sd_db", "level variability of voiced speech, sd (dB)", True),
-    "brightness_db": ("brightness_db", "voice brightness, 1–3.4 kHz over 0–1 kHz (dB)", True),
-    "level_dbfs": ("level_dbfs", "speech level (dBFS)", True),
-    "snr_db": ("snr_db", "speech level over the channel's noise floor (dB)", True),
-    "held_syllables": ("held", "syllables held ≥ 3× the speaker's median", False),
-    "held_final_syllables": ("held_final", "phrase-final syllables held ≥ 3× the speaker's median", False),
-    "pauses_per_min": ("pauses_per_min", "pauses inside turns per minute of speech", False),
-    "long_pauses": ("long_pauses", "hesitations inside turns (pauses ≥ 1.5 s, shorter than a hold)", False),
-    "longest_run_s": ("longest_run_s", "longest speech without a pause (s)", False),
-    "articulation_rate_sps": ("articulation_rate_sps", "articulation rate (syllables/s, pauses excluded)", False),
-    "word_prob_mean": ("word_prob_mean", "mean recognizer probability per syllable", False),
-    "low_prob_share": ("low_prob_share", "share of syllables the recognizer was unsure of (< 0.4)", False),
-    "avg_logprob": ("avg_logprob", "mean log-probability per syllable", False),
+# name -> (attribute of SpeakerProsody, needs audio); the label is the message ``voice.<name>``
+PROSODY_FEATURES: dict[str, tuple[str, bool]] = {
+    "pitch_range_st": ("pitch_range_st", True),
+    "pitch_sd_st": ("pitch_sd_st", True),
+    "energy_sd_db": ("energy_sd_db", True),
+    "brightness_db": ("brightness_db", True),
+    "level_dbfs": ("level_dbfs", True),
+    "snr_db": ("snr_db", True),
+    "held_syllables": ("held", False),
+    "held_final_syllables": ("held_final", False),
+    "pauses_per_min": ("pauses_per_min", False),
+    "long_pauses": ("long_pauses", False),
+    "longest_run_s": ("longest_run_s", False),
+    "articulation_rate_sps": ("articulation_rate_sps", False),
+    "word_prob_mean": ("word_prob_mean", False),
+    "low_prob_share": ("low_prob_share", False),
+    "avg_logprob": ("avg_logprob", False),
 }
 SENTIMENT_METRICS = ("sentiment_change", "sentiment_end", "negative_turns")
 VOICE_METRICS: tuple[str, ...] = tuple(PROSODY_FEATURES) + ("level_vs_other_db",) + SENTIMENT_METRICS
@@ -44,67 +45,67 @@ def data_confidence(metrics: Metrics, speaker: str, name: str) -> float:
         return 0.0
     if name in SENTIMENT_METRICS:
         return 1.0
-    if name == "level_vs_other_db" or PROSODY_FEATURES.get(name, ("", "", False))[2]:
+    if name == "level_vs_other_db" or PROSODY_FEATURES.get(name, ("", False))[1]:
         return min(1.0, p.voiced_s / FULL_VOICED_S)
     return min(1.0, p.syllables / FULL_SYLLABLES)
 
 
 def voice_value(spec, utts: Sequence[Utterance], metrics: Metrics
-                ) -> tuple[float | None, list[Interval], str, str]:
+                ) -> tuple[float | None, list[Interval], Text, Text]:
     """``(value, spans, label, reason)`` of a voice metric, as :func:`metric_value` returns them."""
     who, name = spec.speaker, spec.name
+    spk = speaker(who)
     if name in SENTIMENT_METRICS:
         return _sentiment(spec, utts, metrics)
     prosody = metrics.prosody or {}
     p = prosody.get(who)
     if p is None:
-        return None, [], "", (f"no voice measurements for {who} (a transcript without audio, or {who} "
-                              "is not a separated speaker)")
+        return None, [], EMPTY, msg("voice.no_measurements", who=spk)
     if name == "level_vs_other_db":
         other = next((v for k, v in prosody.items() if k != who), None)
         if p.level_dbfs is None or other is None or other.level_dbfs is None:
-            return None, [], "", "needs both parties' audio"
-        return p.level_dbfs - other.level_dbfs, [], f"{who} speech level minus the other party's (dB)", ""
-    attr, label, audio = PROSODY_FEATURES[name]
+            return None, [], EMPTY, msg("voice.needs_both")
+        return p.level_dbfs - other.level_dbfs, [], msg("voice.level_vs_other_db", who=spk), EMPTY
+    attr, audio = PROSODY_FEATURES[name]
     value = getattr(p, attr)
-    label = f"{who} {label}"
+    label = msg(f"voice.{name}", who=spk)
     if not audio and not p.syllables:
-        return None, [], label, f"needs {who}'s words with timestamps and probabilities (a plain dialogue has none)"
+        return None, [], label, msg("voice.needs_words", who=spk)
     if attr in ("held", "long_pauses"):
         items = list(value)
         spans = [Interval(h.start, h.end) for h in items]
         if attr == "held" and items:
-            label += " [" + ", ".join(f"{h.start:.1f}–{h.end:.1f} s ×{h.ratio:.1f}"
-                                      + (" phrase-final" if h.final else "") for h in items[:5]) + "]"
-        return float(len(items)), spans, label, ""
+            held = join((msg("voice.held_item", start=h.start, end=h.end, ratio=h.ratio)
+                         + (msg("voice.phrase_final") if h.final else EMPTY) for h in items[:5]), ", ", "，")
+            label += " [" + held + "]"
+        return float(len(items)), spans, label, EMPTY
     if attr == "held_final":
         spans = [Interval(h.start, h.end) for h in p.held if h.final]
-        return float(value), spans, label, ""
+        return float(value), spans, label, EMPTY
     if value is None:
-        why = (f"needs {who}'s audio with at least 3 s of voiced speech" if audio else
-               f"needs {who}'s words with timestamps and probabilities (a plain dialogue has none)")
+        why = msg("voice.needs_voiced", who=spk) if audio else msg("voice.needs_words", who=spk)
         return None, [], label, why
     spans = [p.longest_run] if attr == "longest_run_s" and p.longest_run else []
     if attr == "level_dbfs" and p.noise_floor_dbfs is not None:
-        label += f" (noise floor {p.noise_floor_dbfs:.0f} dBFS)"
+        label += msg("voice.noise_floor", dbfs=p.noise_floor_dbfs)
     if attr == "pitch_range_st" and p.pitch_median_hz:
-        label += f" (median {p.pitch_median_hz:.0f} Hz, {p.voiced_s:.0f} s voiced)"
-    return float(value), spans, label, ""
+        label += msg("voice.pitch_median", hz=p.pitch_median_hz, voiced_s=p.voiced_s)
+    return float(value), spans, label, EMPTY
 
 
 def _sentiment(spec, utts: Sequence[Utterance], metrics: Metrics):
     from ..sentiment import call_sentiment
 
+    spk = speaker(spec.speaker)
     s = call_sentiment(utts, metrics.prosody, speaker=spec.speaker)
     if s is None:
-        return None, [], "", f"{spec.speaker} said too little to read their mood"
+        return None, [], EMPTY, msg("voice.too_little_mood", who=spk)
     heard = [q for q in s.quarters if q.score is not None]
     if spec.name == "sentiment_change":
         spans = [Interval(q.start, q.end) for q in (heard[0], heard[-1])]
-        return (s.change, spans, f"{spec.speaker} sentiment, last quarter with speech minus the first "
-                f"({s.end_score:+.2f} vs {s.start_score:+.2f}; -1 angry … +1 pleased)", "")
+        return (s.change, spans, msg("voice.sentiment_change", who=spk, end=s.end_score, start=s.start_score), EMPTY)
     if spec.name == "sentiment_end":
         q = next(q for q in reversed(s.quarters) if q.score is not None)
-        return q.score, [Interval(q.start, q.end)], f"{spec.speaker} sentiment in the last quarter with speech", ""
+        return q.score, [Interval(q.start, q.end)], msg("voice.sentiment_end", who=spk), EMPTY
     neg = [t for t in s.turns if t.score <= -0.3]
-    return float(len(neg)), [Interval(t.start, t.end) for t in neg], f"{spec.speaker} negative turns", ""
+    return float(len(neg)), [Interval(t.start, t.end) for t in neg], msg("voice.negative_turns", who=spk), EMPTY

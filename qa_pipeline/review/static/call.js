@@ -194,7 +194,7 @@ function itemRow(c) {
     el("span", {class: "muted small"}, " " + (c.section || "")),
     onSheet(c) ? el("span", {class: "auto-pts muted small"}, " · " + t("auto") + " " + (c.points === null || c.points === undefined ? "–" : fmtNum(c.points)) + "/" + fmtNum(c.points_possible)) : null);
   const row = el("div", {class: "item " + c.status.replace("/", ""), "data-item": c.id, onclick: () => { currentItem = c.id; }}, head);
-  if (c.summary && c.status !== "manual") row.append(el("div", {class: "why"}, tWhy(c.summary)));
+  if (c.summary && c.status !== "manual") row.append(el("div", {class: "why"}, tWhy(c.summary, c.summary_zh)));
   const controls = el("div", {class: "decide"});
   if (judged || low) {
     controls.append(
@@ -219,7 +219,7 @@ function itemRow(c) {
         span ? el("button", {type: "button", class: "loop small", title: t("loop_title"), "aria-pressed": "false",
           onclick: e => { e.stopPropagation(); currentItem = c.id; toggleLoop(span); }}, "⟲") : null, " ",
         f.speaker ? "(" + speakerName(f.speaker) + ") " : "", f.quote ? el("span", {class: "quote"}, f.quote) : null, " ", reviewerMark(f)),
-      el("div", {class: "why"}, (kind === "evidence" ? t("evidence") + "：" : "") + tWhy(f.why || ""))));
+      el("div", {class: "why"}, (kind === "evidence" ? t("evidence") + "：" : "") + tWhy(f.why || "", f.why_zh))));
   });
   return row;
 }

@@ -119,7 +119,8 @@ function applyI18n(root) {
   (root || document).querySelectorAll("[data-i18n-ph]").forEach(e => { e.placeholder = t(e.dataset.i18nPh); });
 }
 let TITLES = {};
-// A check's automatic explanation in the interface language (the engine writes English with Chinese quotes).
+// A check's automatic explanation in the interface language: reports since schema 1.4 carry it in Chinese
+// (why_zh / summary_zh, from qa_pipeline/messages.py); for older reports a few phrases are translated below.
 const WHY_ZH = [
   [/^no violation found$/, "未发现违规"], [/^waiting for a reviewer$/, "待人工评分"],
   [/^marked by a reviewer: (\d+) violation\(s\) the rules missed/, "复核员标记了 $1 处规则漏判的违规"], [/\(\+(\d+) marked by a reviewer\)/g, "（另有复核员标记 $1 处）"],
@@ -134,8 +135,9 @@ const WHY_ZH = [
   [/agent spoke only ([\d.]+) s before the last ([\d.]+) s; at least ([\d.]+) s are needed to compare/g,
    "最后 $2 秒之前坐席只说了 $1 秒，至少需要 $3 秒才能比较"], [/evidence: /g, "依据："],
 ];
-function tWhy(text) {
+function tWhy(text, zh) {
   if (!text || lang() !== "zh") return text || "";
+  if (typeof zh === "string") return zh;
   return WHY_ZH.reduce((s, [re, to]) => s.replace(re, to), String(text));
 }
 function title(id) { return TITLES[id] || id; }
