@@ -152,7 +152,9 @@ def test_fast_agent_is_measured_fast():
     normal = scored("call01_clean_ulaw").metrics.speech_rate_cpm["agent"]
     assert fast > 330 > normal > 150
     closing = scored("call04_fast_flac").metrics.speech_rate_last_30s_cpm["agent"]
-    assert closing >= fast  # the hurried closing is inside the last 30 s
+    # the hurried closing is inside the last 30 s: fast too, and within 2% of the whole call's rate (the
+    # last 30 s are two thirds of this 45 s call; one misheard character moves either by about 1%)
+    assert closing > 330 and closing >= 0.98 * fast, (closing, fast)
 
 
 def test_hold_is_reported():
