@@ -50,3 +50,30 @@ def wb_db(transcript_db, tmp_path) -> Path:
     copy = tmp_path / "wb.db"
     shutil.copy(transcript_db, copy)
     return copy
+
+
+def bearer(users: dict[str, tuple[str, str]], name: str) -> dict:
+    """The Authorization header of ``name`` in a users table (name → (token, role))."""
+    return {"authorization": f"Bearer {users[name][0]}"}
+
+
+def serve_with_users(db: Path, tmp_path: Path, users: dict[str, tuple[str, str]]):
+    """`qa review --users` as a process over ``db``, with a users file written from ``users``."""
+    from .test_review_web import review_server
+
+    path = tmp_path / "users.yaml"
+    path.write_text("users:\n" + "".join(f"  - {{name: {n}, token: {t}, role: {r}}}\n" for n, (t, r) in users.items()),
+                    encoding="utf-8")
+    return review_server(db, "--users", str(path))
+
+
+def submit_agreeing(url: str, call_id: str, headers: dict) -> None:
+    """Submit a call's review agreeing with every item that needs a decision (through the API)."""
+    import httpx
+
+    from qa_pipeline.review.sheet import needs_decision
+
+    report = httpx.get(f"{url}/api/calls/{call_id}", headers=headers).json()["report"]
+    items = {c["id"]: {"verdict": "agree"} for c in report["checks"] if needs_decision(c)}
+    r = httpx.post(f"{url}/api/calls/{call_id}/review", headers=headers, json={"items": items}, timeout=60)
+    assert r.status_code == 200, r.text

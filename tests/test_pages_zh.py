@@ -10,9 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from .review_calls import transcript_db, wb_db  # noqa: F401 (fixtures)
+from .review_calls import bearer, serve_with_users, submit_agreeing, transcript_db, wb_db  # noqa: F401 (fixtures)
 from .test_queue_web import page  # noqa: F401 (fixture: chromium under the CSP)
-from .test_review_web import CHROMIUM, review_server, shot
+from .test_review_web import CHROMIUM, shot
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 USERS = {"王质检": ("reviewer-token-0123456", "reviewer"), "A001": ("agent-token-A001-0123", "agent")}
@@ -21,21 +21,13 @@ ENGLISH = ("How often", "Calls judged", "judgements", "Precision", "Blind double
 
 
 def auth(name: str) -> dict:
-    return {"authorization": f"Bearer {USERS[name][0]}"}
+    return bearer(USERS, name)
 
 
 @pytest.fixture()
 def server(wb_db, tmp_path):  # noqa: F811
-    users = tmp_path / "users.yaml"
-    users.write_text("users:\n" + "".join(f"  - {{name: {n}, token: {t}, role: {r}}}\n" for n, (t, r) in USERS.items()),
-                     encoding="utf-8")
-    with review_server(wb_db, "--users", str(users)) as url:
-        from qa_pipeline.review.sheet import needs_decision
-
-        report = httpx.get(url + "/api/calls/t1", headers=auth("王质检")).json()["report"]
-        items = {c["id"]: {"verdict": "agree"} for c in report["checks"] if needs_decision(c)}
-        r = httpx.post(url + "/api/calls/t1/review", headers=auth("王质检"), json={"items": items}, timeout=60)
-        assert r.status_code == 200, r.text
+    with serve_with_users(wb_db, tmp_path, USERS) as url:
+        submit_agreeing(url, "t1", auth("王质检"))
         r = httpx.post(url + "/api/coaching", headers=auth("王质检"),
                        json={"agent_id": "A001", "check_id": "language.banned_phrase", "calls": ["t1"], "note": "不要说不知道"})
         assert r.status_code == 200, r.text

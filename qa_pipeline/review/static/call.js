@@ -100,7 +100,8 @@ function renderSummary() {
     el("div", {}, review.assignee ? el("span", {class: "muted", id: "assignee"}, t("claimed_by", review.assignee) + " ") : null,
       me.role !== "agent" && review.assignee !== me.name && ["pending", "in_review"].includes(review.status) ?
         el("button", {type: "button", id: "claim", onclick: () => send("claim", "", null, null)}, t("claim")) : null,
-      review.assignee && (review.assignee === me.name || ["senior", "admin"].includes(me.role)) ?
+      review.assignee && (review.assignee === me.name || ["senior", "admin"].includes(me.role)) &&
+      ["pending", "in_review"].includes(review.status) ?
         el("button", {type: "button", id: "release", onclick: () => send("release", "", null, null)}, t("release")) : null),
     review.final_score !== null ? el("div", {}, t("final_score") + " ", el("b", {id: "final-score"}, fmtNum(review.final_score)),
       " · ", el("span", {class: "tag"}, t(review.status))) : null].filter(Boolean));
@@ -434,7 +435,7 @@ async function load(first) {
   if (first) await loadTitles();
   const {call, report} = data;
   duration = report.duration_s || 1;
-  document.querySelector(".me").textContent = me.name + " · " + me.role;
+  document.querySelector(".me").textContent = me.name + " · " + t("role_" + me.role) + (me.sensitive ? " · " + t("sees_sensitive") : "");
   document.body.classList.add("role-" + me.role);  // an agent reads the review and may appeal; no decision controls
   document.title = t("app") + " · " + call.call_id;
   render();

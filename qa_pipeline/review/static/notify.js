@@ -49,11 +49,22 @@ async function toggleBell() {
   }
 }
 
+function bellIcon() {  // drawn, not an emoji: a browser without an emoji font shows a box for 🔔
+  const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24"); svg.setAttribute("width", "16"); svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true"); svg.setAttribute("class", "bell-icon");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", "M12 2a6 6 0 0 0-6 6v4.5L4 16v1h16v-1l-2-3.5V8a6 6 0 0 0-6-6zm-2.5 17a2.5 2.5 0 0 0 5 0z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
+}
+
 function notifyInit() {
   const header = document.querySelector("header");
   if (!header || document.getElementById("bell")) return;
   const wrap = el("span", {class: "bell-wrap"},
-    el("button", {type: "button", id: "bell", class: "bell", "aria-haspopup": "true", "aria-label": t("notifications")}, "🔔",
+    el("button", {type: "button", id: "bell", class: "bell", "aria-haspopup": "true", "aria-label": t("notifications")}, bellIcon(),
       el("span", {id: "bell-count", class: "bell-count", hidden: true}, "0")),
     el("div", {id: "bell-list", class: "bell-list", hidden: true}));
   wrap.querySelector("#bell").addEventListener("click", toggleBell);
