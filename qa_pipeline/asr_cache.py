@@ -13,6 +13,7 @@ JSON, not pickle: a cache directory is not trusted to run code.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -103,11 +104,44 @@ def transcribe_cached(tracks: dict[str, np.ndarray], options, speech: dict[str, 
         return transcribe_tracks(tracks, options, speech)
     key = cache_key(tracks, speech, options)
     target = folder / key[:2] / f"{key}.json"
+    found = _read(target)
+    if found is not None:
+        return found
+    with _computing(target):  # a parallel process recognizing the same audio: wait for its result
+        found = _read(target)
+        if found is not None:
+            return found
+        results = transcribe_tracks(tracks, options, speech)
+        _write(target, results)
+    return results
+
+
+def _read(target: Path):
     try:
         return _load(json.loads(target.read_text("utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # missing or unreadable: recognize again and rewrite it
-    results = transcribe_tracks(tracks, options, speech)
+        return None  # missing or unreadable: recognize again and rewrite it
+
+
+@contextlib.contextmanager
+def _computing(target: Path):
+    """An exclusive lock on ``target``'s lock file while it is computed (POSIX; elsewhere no lock)."""
+    try:
+        import fcntl
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        f = open(target.with_suffix(".lock"), "a+b")
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+    finally:
+        f.close()  # closing releases the lock
+
+
+def _write(target: Path, results) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False,
@@ -116,4 +150,3 @@ def transcribe_cached(tracks: dict[str, np.ndarray], options, speech: dict[str, 
         os.replace(f.name, target)  # atomic: parallel workers never read half a file
     except OSError:
         pass  # a read-only or full cache directory never fails a call
-    return results
