@@ -93,6 +93,14 @@ def _summary(r: CheckResult, text: Text, **changes) -> CheckResult:
     return replace(r, summary=text.en, summary_zh=text.zh, **changes)
 
 
+LOW_SCORE = "score "  # how the low-score flag reason begins (:func:`low_score_reason`)
+
+
+def low_score_reason(score: float, below: float) -> str:
+    """The flag reason of a call scored under the checklist's ``flag.below_score``."""
+    return f"{LOW_SCORE}{score:g} is below {below:g}"
+
+
 def _undecided(r: CheckResult) -> bool:
     if r.status != "n/a":
         return False
@@ -208,7 +216,7 @@ def score_checks(checks: tuple[CheckResult, ...], rules: RuleSet, calibration: S
             out[rid] = replace(r, confidence=round(0.0 if _undecided(r) else evidence_quality(r), 3))
     reasons = [f"fatal: {cid} failed (一票否决)" for cid in fatal]
     if score is not None and score < cl.flag.below_score and not fatal:
-        reasons.append(f"score {score:g} is below {cl.flag.below_score:g}")
+        reasons.append(low_score_reason(score, cl.flag.below_score))
     reasons += [cl.flag.reasons.get(cid, f"{cid} failed") for cid in cl.flag.checks
                 if out.get(cid) and out[cid].status in ("fail", "partial") and cid not in fatal]
     flagged = bool(reasons) if (cl.flag.on_fatal or not fatal) else bool(reasons[len(fatal):])

@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..messages import msg
 from ..pipeline import rescore_report
 from ..rules import RuleSet, load_rules
+from ..scoring import LOW_SCORE, low_score_reason
 from ..types import Finding, Interval
 from . import sheet
 
@@ -278,13 +279,12 @@ def _flag_reasons(machine: Sequence[str], base: Sequence[str], scored: Sequence[
                   rules: RuleSet, fatal: list[str]) -> list[str]:
     """The machine's flag reasons, less those the annotations removed, plus those they added; the score's own
     reason follows the new total."""
-    low = "score "
     gone, new = set(base) - set(scored), set(scored) - set(base)
-    out = [r for r in machine if r not in gone and not r.startswith(low)]
-    out += [r for r in scored if r in new and not r.startswith(low) and r not in out]
+    out = [r for r in machine if r not in gone and not r.startswith(LOW_SCORE)]
+    out += [r for r in scored if r in new and not r.startswith(LOW_SCORE) and r not in out]
     below = rules.checklist.flag.below_score if rules.checklist else None
     if total is not None and below is not None and total < below and not fatal:
-        out.append(f"score {total:g} is below {below:g}")
+        out.append(low_score_reason(total, below))
     return out
 
 

@@ -13,7 +13,6 @@ the senior's dispute of each appealed item and the new score as events of its ow
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
@@ -156,19 +155,22 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
         new: list[dict[str, Any]] = []
         state = fold(events, held)
 
+        def so_far() -> list[dict[str, Any]]:  # the stored events and this request's, as the log will hold them
+            return events + [{**e, "at": stamp} for e in new]
+
         def add(kind: str, target: str, value: str | None, reason: str | None) -> dict[str, Any]:
             nonlocal state
             ev = {"call_id": call_id, "at": now, "user": user.name, "role": user.role, "kind": kind,
                   "target": target or "", "value": value, "reason": (reason or "").strip() or None}
             new.append(ev)
-            state = fold(events + [{**e, "at": stamp} for e in new], held)
+            state = fold(so_far(), held)
             return state
 
         for kind, target, value, reason in todo:
             _allowed(user, kind, row, state, target=target, appeal_days=appeal_days, now=now)
             _validate(kind, target, value, reason, report)
             if kind in ann.KINDS:
-                ann.validate(kind, target, value, reason, machine, events + [{**e, "at": stamp} for e in new],
+                ann.validate(kind, target, value, reason, machine, so_far(),
                              channels=row.get("channels"), rules=rules)
             if kind == "status" and value == "reviewed":
                 _touched(state)  # the submitted sheet (whole) also needs every failed/low-confidence item decided
@@ -184,7 +186,7 @@ def submit(store: Store, call_id: str, user: User, decisions: list[tuple[str, st
                 held = None
             add(kind, target, value, reason)
             if kind in ann.KINDS:
-                after = ann.annotated(machine, events + [{**e, "at": stamp} for e in new], rules)
+                after = ann.annotated(machine, so_far(), rules)
                 add("rescore", "", None if after.get("score") is None else f"{after['score']:g}",
                     ann.rescore_note(report, after))
                 report = after
